@@ -1,0 +1,127 @@
+import { QemuError } from '../errors.js';
+import type { OptionPair } from './keyval.js';
+
+/** QOM property types viommu models (`qdev_prop_*`). */
+export type PropertyType =
+  | 'bool'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'int32'
+  | 'string'
+  | 'OnOffAuto'
+  | { readonly enum: readonly string[] };
+
+/** A value of a property: bool → boolean, ≤32-bit ints → number, uint64 → bigint, others → string. */
+export type PropertyValue = boolean | number | bigint | string;
+
+/** One QOM property declaration (`DEFINE_PROP_*`). */
+export interface PropertyDecl {
+  readonly name: string;
+  readonly type: PropertyType;
+  /** The class default (`DEFINE_PROP_*`'s default), before machine compat and globals. */
+  readonly default: PropertyValue;
+  /** QEMU's C struct field, for readers (`aw_bits`). */
+  readonly field?: string;
+  readonly description?: string;
+}
+
+/** Property values by name, fully resolved. */
+export type PropertyValues = Readonly<Record<string, PropertyValue>>;
+
+const RANGES: Record<string, [bigint, bigint, string]> = {
+  uint8: [0n, 0xffn, 'uint8_t'],
+  uint16: [0n, 0xffffn, 'uint16_t'],
+  uint32: [0n, 0xffffffffn, 'uint32_t'],
+  uint64: [0n, (1n << 64n) - 1n, 'uint64_t'],
+  int32: [-(1n << 31n), (1n << 31n) - 1n, 'int32_t'],
+};
+
+/**
+ * `qemu_strtou64` / `qemu_strtoi64` with base 0 (decimal, `0x` hex, leading-`0` octal,
+ * optional sign; a negative unsigned value wraps as `strtoull` does). Null when not a number.
+ */
+export function parseQemuInteger(text: string, signed: boolean): bigint | null {
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!m) return null;
+  const digits = m[2]!;
+  let v: bigint;
+  if (/^0[xX]/.test(digits)) v = BigInt(digits);
+  else if (digits.length > 1 && digits.startsWith('0')) v = BigInt(`0o${digits.slice(1)}`);
+  else v = BigInt(digits);
+  const max = (1n << 64n) - 1n;
+  if (signed) {
+    if (m[1] === '-') v = -v;
+    if (v > (1n << 63n) - 1n || v < -(1n << 63n)) return null;
+    return v;
+  }
+  if (v > max) return null;
+  if (m[1] === '-') v = v === 0n ? 0n : (1n << 64n) - v;
+  return v;
+}
+
+/**
+ * Parses one value as QEMU's keyval input visitor does, with QEMU's exact messages:
+ * `Parameter 'x' expects 'on' or 'off'`, `Parameter 'x' expects integer`,
+ * `Parameter 'x' expects uint8_t`, `Parameter 'x' does not accept value 'y'`.
+ * @throws QemuError (stage `option-parse`).
+ */
+export function parsePropertyValue(decl: PropertyDecl, text: string): PropertyValue {
+  const { name, type } = decl;
+  const fail = (msg: string) => new QemuError(msg, 'option-parse');
+  if (type === 'bool') {
+    if (['on', 'yes', 'true'].includes(text)) return true;
+    if (['off', 'no', 'false'].includes(text)) return false;
+    throw fail(`Parameter '${name}' expects 'on' or 'off'`);
+  }
+  if (type === 'string') return text;
+  if (type === 'OnOffAuto' || typeof type === 'object') {
+    const allowed = type === 'OnOffAuto' ? ['on', 'off', 'auto'] : type.enum;
+    if (allowed.includes(text)) return text;
+    throw fail(`Parameter '${name}' does not accept value '${text}'`);
+  }
+  const [min, max, cname] = RANGES[type]!;
+  const v = parseQemuInteger(text, type === 'int32');
+  if (v === null) throw fail(`Parameter '${name}' expects integer`);
+  if (v < min || v > max) throw fail(`Parameter '${name}' expects ${cname}`);
+  return type === 'uint64' ? v : Number(v);
+}
+
+/**
+ * Resolves a device's properties in QEMU's order: class defaults, then machine-type compat
+ * properties, then `-global` values, then the option string (last duplicate wins).
+ * @param typeName QOM type (for `Property '<type>.<name>' not found`)
+ * @param ignore keys that are not QOM properties of this type but are valid options
+ *   (`id`, and for PCI devices `bus`/`addr`)
+ * @throws QemuError with QEMU's message for the first bad value or unknown property.
+ */
+export function resolveProperties(
+  typeName: string,
+  decls: readonly PropertyDecl[],
+  layers: {
+    compat?: Readonly<Record<string, string>>;
+    globals?: Readonly<Record<string, string>>;
+    given?: readonly OptionPair[];
+  },
+  ignore: readonly string[] = ['id'],
+): Record<string, PropertyValue> {
+  const byName = new Map(decls.map((d) => [d.name, d]));
+  const out: Record<string, PropertyValue> = Object.create(null);
+  for (const d of decls) out[d.name] = d.default;
+  const apply = (key: string, value: string) => {
+    const d = byName.get(key);
+    if (!d) throw new QemuError(`Property '${typeName}.${key}' not found`, 'option-parse');
+    out[d.name] = parsePropertyValue(d, value);
+  };
+  for (const [k, v] of Object.entries(layers.compat ?? {})) if (byName.has(k)) apply(k, v);
+  for (const [k, v] of Object.entries(layers.globals ?? {})) apply(k, v);
+  const last = new Map<string, string>();
+  for (const p of layers.given ?? []) {
+    if (ignore.includes(p.key)) continue;
+    last.delete(p.key);
+    last.set(p.key, p.value);
+  }
+  for (const [k, v] of last) apply(k, v);
+  return out;
+}
