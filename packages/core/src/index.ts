@@ -28,5 +28,6 @@ export * from './kernel/host-model.js';
 export * from './kernel/features.js';
 export * from './kernel/driver.js';
 export * from './kernel/sim.js';
+export * from './kernel/sim-kernel.js';
 export * from './vfio/backend.js';
 export * from './vfio/vfio-pci.js';

@@ -2,6 +2,7 @@ import type { InjectionToken } from 'tsyringe';
 import type { IommuDriver } from './kernel/driver.js';
 import type { HostModel } from './kernel/host-model.js';
 import type { FaultPlan, LiveObjectSource } from './kernel/sim.js';
+import type { KernelSubsystem } from './kernel/sim-kernel.js';
 import type { MachineContext } from './machine.js';
 import type { ViommuPlugin } from './plugin.js';
 import type { QemuProfile } from './profile.js';
@@ -44,3 +45,5 @@ export const IOMMUFD_BACKEND_FACTORY: InjectionToken<IOMMUFDBackendFactory> = Sy
  * of the kernel (iommufd, type1) contributes to it.
  */
 export const SIMULATED_KERNEL: InjectionToken<KernelUapi & LiveObjectSource> = Symbol.for('viommu.SimulatedKernel');
+/** A subsystem of the simulated kernel (multi): `/dev/iommu` from iommufd, type1 from legacy-vfio. */
+export const KERNEL_SUBSYSTEM: InjectionToken<KernelSubsystem> = Symbol.for('viommu.KernelSubsystem');
