@@ -31,3 +31,4 @@ export * from './kernel/sim.js';
 export * from './kernel/sim-kernel.js';
 export * from './vfio/backend.js';
 export * from './vfio/vfio-pci.js';
+export * from './vfio/listener.js';

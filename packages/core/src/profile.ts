@@ -31,6 +31,8 @@ export interface QemuProfile {
   readonly nestingDirtyGate: boolean;
   /** `WANT_PASID_ATTACH` → `IOMMU_HWPT_ALLOC_PASID` on VFIO's HWPT (PASID attach series). */
   readonly pasidAttachHwpt: boolean;
+  /** VFIO's listener sets the IOMMU region's page-size mask before adding a notifier (7.2–9.0). */
+  readonly listenerSetsPageSizeMask: boolean;
   /** Legacy type1 parses `VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE` (8.2+); else `[0, UINT64_MAX]`. */
   readonly legacyIovaRanges: boolean;
 }
@@ -49,6 +51,7 @@ export const PROFILE_7_2: QemuProfile = {
   viommuFlags: false,
   nestingDirtyGate: false,
   pasidAttachHwpt: false,
+  listenerSetsPageSizeMask: true,
   legacyIovaRanges: false,
 };
 
@@ -66,6 +69,7 @@ export const PROFILE_10_0: QemuProfile = {
   viommuFlags: false,
   nestingDirtyGate: false,
   pasidAttachHwpt: false,
+  listenerSetsPageSizeMask: false,
   legacyIovaRanges: true,
 };
 
