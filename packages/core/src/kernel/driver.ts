@@ -117,4 +117,7 @@ export interface IommuInstance {
 
   /** `vdevice_init` checks for `IOMMU_VDEVICE_ALLOC` (virt_id rules etc.). */
   vdeviceInit?(viommu: IommuViommu, dev: HostPciDevice, virtId: bigint): void;
+
+  /** `IOMMU_DESTROY` of a vDEVICE (or its forced destroy when the device is unbound): the driver forgets the vID. */
+  vdeviceDestroy?(viommu: IommuViommu, dev: HostPciDevice): void;
 }
