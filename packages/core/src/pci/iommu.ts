@@ -75,6 +75,17 @@ export function pciDeviceSetIommuDevice(dev: PCIDevice, hiod: HostIOMMUDevice): 
   ops.setIommuDevice(dev.bus, dev.devfn, hiod);
 }
 
+/**
+ * `pci_iommu_supports_address_space` (master, `do_pci_register_device`): asks the vIOMMU
+ * whether the device at the aliased requester id may be translated at all. No vIOMMU or no
+ * op: accepted. Call it when plugging a device, before its realize.
+ * @throws QemuError from the vIOMMU (no `vfio …:` prefix: it is raised by PCI registration).
+ */
+export function pciDeviceSupportsAddressSpace(dev: PCIDevice): void {
+  const { ops, where } = opsOf(dev);
+  ops?.supportsAddressSpace?.(where.aliasedBus, where.aliasedDevfn);
+}
+
 /** `pci_device_unset_iommu_device`. */
 export function pciDeviceUnsetIommuDevice(dev: PCIDevice): void {
   const { ops } = opsOf(dev);

@@ -88,6 +88,8 @@ export class PCIDevice {
     readonly devfn: number,
     /** PCIe capability type, or null for a conventional PCI function. */
     readonly expType: number | null,
+    /** The `-device` properties as given (`iommufd`, `host`, …), for vIOMMUs that look at the device type. */
+    readonly props: Readonly<Record<string, string>> = {},
   ) {}
 
   /** `pci_is_express`. */
@@ -140,6 +142,7 @@ export class PCITopology {
     devfn?: number;
     role?: PCIDeviceRole;
     bypassIommu?: boolean;
+    props?: Readonly<Record<string, string>>;
   }): PCIDevice {
     const { bus, typeName } = opts;
     const role = opts.role ?? { expType: bus.isExpress ? PCI_EXP_TYPE.ENDPOINT : null, secondary: null };
@@ -172,7 +175,7 @@ export class PCITopology {
         'realize',
       );
     }
-    const dev = new PCIDevice(typeName, opts.id, bus, devfn, role.expType);
+    const dev = new PCIDevice(typeName, opts.id, bus, devfn, role.expType, opts.props);
     bus.devices.set(devfn, dev);
     if (role.secondary) {
       const name = opts.id ?? `${typeName}.${this.#buses.size}`;
