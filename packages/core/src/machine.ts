@@ -28,6 +28,11 @@ export interface MachineContext {
   readonly addressSpaceMemory: AddressSpace;
   /** vIOMMUs already realized on this machine, in order. */
   readonly viommus: readonly { readonly typeName: string; readonly id?: string }[];
+  /**
+   * The page size of the host QEMU runs on (`qemu_real_host_page_size()`), in bytes: what
+   * `virtio-iommu`'s `granule=host` uses. Absent: 4 KiB (x86_64 hosts, most aarch64 hosts).
+   */
+  readonly hostPageSize?: bigint;
   /** `-global driver.prop=value` values, by driver. */
   readonly globals: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }

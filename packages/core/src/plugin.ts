@@ -20,6 +20,12 @@ export interface PluginManifest {
   readonly qemuBinary: string;
   /** Machine family used when the user names none (`q35`, `virt`). */
   readonly defaultMachine: string;
+  /**
+   * Further targets the same device type exists in, for devices that are not tied to one
+   * architecture (`virtio-iommu-pci` is in both `qemu-system-x86_64` and `qemu-system-aarch64`).
+   * `arch`/`qemuBinary`/`defaultMachine` above stay the primary target. Absent: that one only.
+   */
+  readonly otherTargets?: readonly PluginTarget[];
   /** Profiles the plugin models. */
   readonly profiles: readonly ProfileId[];
   /** Guest-visible register names in print order (`ver`, `cap`, `ecap`). */
@@ -27,6 +33,13 @@ export interface PluginManifest {
   /** npm package and version, filled by discovery. */
   readonly packageName?: string;
   readonly packageVersion?: string;
+}
+
+/** One QEMU target a vIOMMU device type exists in. */
+export interface PluginTarget {
+  readonly arch: 'x86_64' | 'aarch64';
+  readonly qemuBinary: string;
+  readonly defaultMachine: string;
 }
 
 /** Everything a vIOMMU's realize may read. No host: realize never sees the host. */
