@@ -64,10 +64,12 @@ export function parseQemuInteger(text: string, signed: boolean): bigint | null {
 /**
  * Parses one value as QEMU's keyval input visitor does, with QEMU's exact messages:
  * `Parameter 'x' expects 'on' or 'off'`, `Parameter 'x' expects integer`,
- * `Parameter 'x' expects uint8_t`, `Parameter 'x' does not accept value 'y'`.
+ * `Parameter 'x' expects uint8_t`, `Parameter 'x' does not accept value 'y'`. With `visitor`
+ * `'string'` (`-global`, `object_property_parse`'s string input visitor) a non-number reads
+ * `Parameter 'x' expects uint64` (`int64` for signed types) instead of `expects integer`.
  * @throws QemuError (stage `option-parse`).
  */
-export function parsePropertyValue(decl: PropertyDecl, text: string): PropertyValue {
+export function parsePropertyValue(decl: PropertyDecl, text: string, visitor: 'keyval' | 'string' = 'keyval'): PropertyValue {
   const { name, type } = decl;
   const fail = (msg: string) => new QemuError(msg, 'option-parse');
   if (type === 'bool') {
@@ -83,7 +85,7 @@ export function parsePropertyValue(decl: PropertyDecl, text: string): PropertyVa
   }
   const [min, max, cname] = RANGES[type]!;
   const v = parseQemuInteger(text, type === 'int32');
-  if (v === null) throw fail(`Parameter '${name}' expects integer`);
+  if (v === null) throw fail(`Parameter '${name}' expects ${visitor === 'keyval' ? 'integer' : type === 'int32' ? 'int64' : 'uint64'}`);
   if (v < min || v > max) throw fail(`Parameter '${name}' expects ${cname}`);
   return type === 'uint64' ? v : Number(v);
 }
