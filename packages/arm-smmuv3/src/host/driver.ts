@@ -7,6 +7,7 @@ import {
   IOMMU_HWPT_DATA_ARM_SMMUV3,
   IOMMU_HWPT_FAULT_ID_VALID,
   IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+  InputError,
   KernelError,
   type HostIommuUnit,
   type HostPciDevice,
@@ -45,9 +46,18 @@ export interface ArmVsmmu {
   readonly vdevs: Map<string, bigint>;
 }
 
-/** Reads a unit's registers, or rebuilds them from its `features` probe line. */
+/**
+ * Reads a unit's registers, or rebuilds them from its `features` probe line.
+ * @throws InputError for a register wider than 32 bits; KernelError ENODEV when neither is there.
+ */
 export function smmuUnitRegisters(unit: HostIommuUnit): SmmuIdRegs {
   const r = unit.registers;
+  for (const n of SMMU_ID_REGISTERS) {
+    const v = r[n];
+    if (v !== undefined && (v < 0n || v >> 32n !== 0n)) {
+      throw new InputError(`${n} 0x${v.toString(16)} does not fit the 32-bit SMMUv3 register`, `SMMUv3 unit ${unit.name}`);
+    }
+  }
   if (SMMU_ID_REGISTERS.every((n) => typeof r[n] === 'bigint')) return r as SmmuIdRegs;
   const features = unit.extra?.features;
   const oas = unit.extra?.oas;
