@@ -80,7 +80,7 @@ export class ArmSmmuV3Driver implements IommuDriver {
   readonly name = 'arm-smmu-v3';
   readonly vendor = 'arm';
 
-  probe(unit: HostIommuUnit, features: KernelFeatures): IommuInstance {
+  probe(unit: HostIommuUnit, features: KernelFeatures, _cmdline: string): IommuInstance {
     const regs = smmuUnitRegisters(unit);
     const extra = unit.extra ?? {};
     const coherent = typeof extra.coherent === 'boolean' ? extra.coherent : undefined;
@@ -154,7 +154,7 @@ export class ArmSmmuV3Instance implements IommuInstance {
   }
 
   /** `arm_smmu_get_resv_regions`: the software MSI window (`IOMMU_RESV_SW_MSI`). */
-  reservedRegions(): IovaRange[] {
+  reservedRegions(_dev: HostPciDevice): IovaRange[] {
     return [{ start: MSI_IOVA_BASE, last: MSI_IOVA_BASE + MSI_IOVA_LENGTH - 1n }];
   }
 

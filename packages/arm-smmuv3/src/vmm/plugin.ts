@@ -48,7 +48,7 @@ function checkGlobals(decls: readonly PropertyDecl[], globals: Readonly<Record<s
     const d = decls.find((x) => x.name === k);
     try {
       if (!d) throw new QemuError(`Property '${TYPE_ARM_SMMUV3}.${k}' not found`, 'option-parse');
-      parsePropertyValue(d, v);
+      parsePropertyValue(d, v, 'string');
     } catch (e) {
       if (e instanceof QemuError) throw e.prepend(`can't apply global ${TYPE_ARM_SMMUV3}.${k}=${v}: `, 'machine');
       throw e;
