@@ -83,3 +83,15 @@ export interface HostModel {
   /** Human sentences naming each fact that was filled by a default rather than observed. */
   readonly assumed?: readonly string[];
 }
+
+/**
+ * What a vendor's host-printout parser (boot log, sysfs) read: the units, and for the import
+ * report one sentence per fact found (naming the line or file it came from) and per fact
+ * filled by a default. `raw` holds the lines the units were read from (provenance).
+ */
+export interface ParsedHostUnits {
+  readonly units: HostIommuUnit[];
+  readonly found: string[];
+  readonly assumed: string[];
+  readonly raw: string[];
+}
