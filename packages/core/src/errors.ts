@@ -40,7 +40,11 @@ export class QemuError extends Error {
   }
 }
 
-/** A simulated kernel call failed: the uAPI's `-1` with `errno` set. */
+/**
+ * A simulated kernel call failed: the uAPI's `-1` with `errno` set. `out` is what the kernel
+ * still wrote back into the argument before failing (e.g. `num_iovas` with
+ * `IOMMU_IOAS_IOVA_RANGES`' `EMSGSIZE`), when it does.
+ */
 export class KernelError extends Error {
   override readonly name = 'KernelError';
   readonly errnoValue: number;
@@ -48,6 +52,7 @@ export class KernelError extends Error {
     readonly errno: ErrnoName,
     readonly call: string,
     readonly reason?: string,
+    readonly out?: unknown,
   ) {
     super(`${call}: ${errno} (${strerror(errno)})${reason ? `: ${reason}` : ''}`);
     this.errnoValue = Errno[errno];
