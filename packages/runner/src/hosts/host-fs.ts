@@ -1,0 +1,94 @@
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { InputError } from '@viommu/core';
+
+/**
+ * Read-only access to a host's `/sys`, `/proc` and `/dev` as captured (a directory standing
+ * for `/`, or a tar of one) or live (`/`). Paths are absolute (`/sys/class/iommu`).
+ */
+export interface HostFs {
+  /** Names in a directory; undefined when it does not exist. */
+  list(path: string): string[] | undefined;
+  /** A file's text; undefined when it does not exist. */
+  read(path: string): string | undefined;
+  /** A symlink's target; undefined when `path` is not a symlink. */
+  readlink(path: string): string | undefined;
+  exists(path: string): boolean;
+  /** Names the capture in messages. */
+  readonly where: string;
+}
+
+/** A directory standing for `/` (`root` = `/` for the machine viommu runs on). */
+export function dirFs(root: string): HostFs {
+  const at = (p: string) => join(root, p);
+  const tryOr = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    where: root,
+    list: (p) => tryOr(() => readdirSync(at(p)).sort()),
+    read: (p) => tryOr(() => readFileSync(at(p), 'utf8')),
+    readlink: (p) => tryOr(() => (lstatSync(at(p)).isSymbolicLink() ? readlinkSync(at(p)) : undefined)),
+    exists: (p) => existsSync(at(p)) || tryOr(() => lstatSync(at(p))) !== undefined,
+  };
+}
+
+interface TarEntry {
+  readonly type: 'file' | 'dir' | 'link';
+  readonly data?: string;
+  readonly target?: string;
+}
+
+/**
+ * A tar (ustar/GNU, optionally gzipped) of a capture. Member names are taken relative to `/`
+ * (`sys/class/iommu/…`, `./sys/…` or `/sys/…`). File contents lose the NUL padding GNU tar adds
+ * when a sysfs file is shorter than the size it reports.
+ * @throws InputError naming the byte offset of a damaged header.
+ */
+export function tarFs(bytes: Buffer, where: string): HostFs {
+  const buf = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  const entries = new Map<string, TarEntry>();
+  let longName: string | undefined;
+  for (let off = 0; off + 512 <= buf.length; ) {
+    const h = buf.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
+    const size = parseInt(str(124, 12).trim() || '0', 8);
+    if (Number.isNaN(size) || !/ustar/.test(str(257, 6))) throw new InputError(`not a tar archive (bad header at byte ${off})`, where);
+    const type = String.fromCharCode(h[156]!);
+    const prefix = str(345, 155);
+    const data = buf.subarray(off + 512, off + 512 + size);
+    off += 512 + Math.ceil(size / 512) * 512;
+    if (type === 'L') {
+      longName = data.toString('utf8').replace(/\0.*$/s, '');
+      continue;
+    }
+    const name = longName ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100));
+    longName = undefined;
+    const path = `/${name.replace(/^\.?\/+/, '').replace(/\/+$/, '')}`;
+    if (type === '5') entries.set(path, { type: 'dir' });
+    else if (type === '2') entries.set(path, { type: 'link', target: str(157, 100) });
+    else if (type === '0' || type === '\0') entries.set(path, { type: 'file', data: data.toString('utf8').replace(/\0+$/, '') });
+  }
+  const children = (p: string) => {
+    const pre = p === '/' ? '/' : `${p}/`;
+    const names = new Set<string>();
+    for (const k of entries.keys()) if (k.startsWith(pre)) names.add(k.slice(pre.length).split('/')[0]!);
+    return names;
+  };
+  return {
+    where,
+    list: (p) => {
+      const names = children(p);
+      return names.size || entries.get(p)?.type === 'dir' ? [...names].sort() : undefined;
+    },
+    read: (p) => entries.get(p)?.data,
+    readlink: (p) => entries.get(p)?.target,
+    exists: (p) => entries.has(p) || children(p).size > 0,
+  };
+}
