@@ -102,6 +102,16 @@ export class SimKernel implements KernelUapi, LiveObjectSource {
     throw new KernelError('ENOENT', 'open', path);
   }
 
+  /**
+   * `fd_install` of a file a subsystem created inside an ioctl (`anon_inode_getfile`, e.g.
+   * the device fd of `VFIO_GROUP_GET_DEVICE_FD`): returns its new fd. Not a fallible call.
+   */
+  installFile(f: SimFile): number {
+    const fd = this.#nextFd++;
+    this.#files.set(fd, f);
+    return fd;
+  }
+
   close(fd: number): void {
     const f = this.#files.get(fd);
     if (!f) return;
