@@ -12,10 +12,10 @@ export const HOST_DEFAULTS = {
    */
   kernelRelease: '6.17.0',
   /**
-   * Boot options when none were printed, by unit vendor. VT-d: on, and scalable mode where the
-   * unit has it (ECAP.SMTS), the mode nesting needs.
+   * Boot options when none were printed, by unit vendor. VT-d: `intel_iommu=on`, which distros
+   * built without CONFIG_INTEL_IOMMU_DEFAULT_ON need for VFIO at all.
    */
-  cmdline: { intel: 'intel_iommu=on,sm_on', arm: '', amd: '' } as Readonly<Record<string, string>>,
+  cmdline: { intel: 'intel_iommu=on', arm: '', amd: '' } as Readonly<Record<string, string>>,
   /** `/dev/vfio/vfio` (type1 container or iommufd's compat) is present. */
   vfioType1: true,
   /** Passthrough devices when the printout names none: one per unit, bound to vfio-pci, each in its own group. */
@@ -42,7 +42,7 @@ export function defaultKernel(vendor: string, printed: PrintedKernel, assumed: s
     const f = kernelFeatures(release);
     nodes = { iommufd: f.iommufd, vfioCdev: f.vfioCdev, vfioType1: HOST_DEFAULTS.vfioType1 };
     assumed.push(
-      `/dev/iommu ${f.iommufd ? 'present' : 'absent'} and VFIO cdevs ${f.vfioCdev ? 'present' : 'absent'} as kernel ${release} builds them by default (CONFIG_IOMMUFD, CONFIG_VFIO_DEVICE_CDEV); /dev/vfio/vfio present`,
+      `/dev not captured; assumed what kernel ${release} offers by default: /dev/iommu ${f.iommufd ? 'present' : 'absent'} (iommufd, 6.2), VFIO cdevs ${f.vfioCdev ? 'present' : 'absent'} (6.6), /dev/vfio/vfio present`,
     );
   }
   return { release, cmdline, ...nodes, ...(printed.params ? { params: printed.params } : {}) };
