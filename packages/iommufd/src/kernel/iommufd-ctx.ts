@@ -404,7 +404,7 @@ export class IommufdCtx implements SimFile {
     return (this.features.faultId ? IOMMU_HWPT_FAULT_ID_VALID : 0) | (this.features.hwptPasid ? IOMMU_HWPT_ALLOC_PASID : 0);
   }
 
-  /** `iommufd_hwpt_paging_alloc`. */
+  /** `iommufd_hwpt_paging_alloc`: the driver never sees FAULT_ID_VALID. */
   #allocPaging(dev: DeviceObj, ioas: IoasObj, arg: IommuHwptAlloc): HwptPagingObj {
     const call = 'IOMMU_HWPT_ALLOC';
     if (arg.flags & ~this.#pagingFlags()) throw new KernelError('EOPNOTSUPP', call, `flags 0x${arg.flags.toString(16)}`);
@@ -414,7 +414,7 @@ export class IommufdCtx implements SimFile {
     if (arg.flags & IOMMU_HWPT_FAULT_ID_VALID && arg.flags & IOMMU_HWPT_ALLOC_NEST_PARENT) {
       throw new KernelError('EOPNOTSUPP', call, 'FAULT_ID_VALID on a nest parent');
     }
-    const domain = dev.inst.domainAllocPaging(dev.state.dev, arg.flags, arg.data ?? null);
+    const domain = dev.inst.domainAllocPaging(dev.state.dev, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data ?? null);
     return {
       kind: 'hwpt_paging',
       id: this.#nextId++,
@@ -435,7 +435,7 @@ export class IommufdCtx implements SimFile {
     if (parent.autoDomain || !parent.nestParent || parent.domain.owner.driver !== dev.inst.driver) {
       throw new KernelError('EINVAL', call, `hwpt ${parent.id} is not a nest parent of this driver`);
     }
-    const domain = dev.inst.domainAllocNested(dev.state.dev, parent.domain, arg.flags, arg.data);
+    const domain = dev.inst.domainAllocNested(dev.state.dev, parent.domain, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data);
     return { kind: 'hwpt_nested', id: this.#nextId++, parent, viommu: null, domain };
   }
 
@@ -446,7 +446,7 @@ export class IommufdCtx implements SimFile {
     if (arg.flags & ~this.#nestedFlags() || !arg.data || !dev.inst.viommuAllocDomainNested) {
       throw new KernelError('EOPNOTSUPP', call, 'nested on a vIOMMU: flags, no data or no alloc_domain_nested');
     }
-    const domain = dev.inst.viommuAllocDomainNested(viommu.drv, dev.state.dev, arg.flags, arg.data);
+    const domain = dev.inst.viommuAllocDomainNested(viommu.drv, dev.state.dev, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data);
     return { kind: 'hwpt_nested', id: this.#nextId++, parent: viommu.hwpt, viommu, domain };
   }
 
