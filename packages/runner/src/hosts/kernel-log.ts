@@ -1,4 +1,4 @@
-/** Kernel facts a boot log prints besides the IOMMU units. */
+/** Kernel facts a boot log (or a `uname -a` line next to it) prints besides the IOMMU units. */
 export interface KernelLogFacts {
   /** `Linux version 6.12.38+deb13-amd64 (…)`, else the `BOOT_IMAGE=…vmlinuz-<release>` of the command line. */
   readonly release?: string;
@@ -7,7 +7,8 @@ export interface KernelLogFacts {
   readonly found: string[];
 }
 
-const LINUX_VERSION = /\bLinux version (\d+\.\d+\S*)/;
+/** `Linux version <release> (…)` of the boot banner, or `uname -a`: `Linux <host> <release> #…`. */
+const LINUX_VERSION = /\bLinux version (\d+\.\d+\S*)|^Linux \S+ (\d+\.\d+\S*) #/;
 const CMDLINE = /\bKernel command line:\s*(.*?)\s*$/;
 const BOOT_IMAGE = /\bBOOT_IMAGE=\S*?vmlinuz-(\d+\.\d+\S*)/;
 
@@ -20,7 +21,7 @@ export function kernelFactsFromLog(lines: readonly string[]): KernelLogFacts {
   lines.forEach((line, i) => {
     let m: RegExpExecArray | null;
     if (release === undefined && (m = LINUX_VERSION.exec(line))) {
-      release = m[1]!;
+      release = (m[1] ?? m[2])!;
       found.push(`line ${i + 1}: kernel release ${release}`);
     } else if (cmdline === undefined && (m = CMDLINE.exec(line))) {
       cmdline = m[1]!;
