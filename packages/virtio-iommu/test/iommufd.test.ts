@@ -1,0 +1,90 @@
+import {
+  FaultPlan,
+  IOMMU_DRIVER,
+  IOMMUFD_BACKEND_FACTORY,
+  KERNEL_SUBSYSTEM,
+  KERNEL_UAPI,
+  PROFILE_10_0,
+  QEMU_PROFILE,
+  QemuError,
+  SimKernel,
+  TRACE,
+  Trace,
+  tracedKernel,
+  U64_MAX,
+  VFIO_IOMMU_IOMMUFD,
+  vfioPciRealize,
+  vfioPciUnrealize,
+  type HostModel,
+} from '@viommu/core';
+import { register as registerIommufd } from '@viommu/iommufd';
+import { register as registerIntelVtd } from '@viommu/intel-vtd';
+import { expect } from 'chai';
+import 'reflect-metadata';
+import { container } from 'tsyringe';
+import { VIRTIO_IOMMU_RESV_MEM_T_MSI, VIRTIO_IOMMU_RESV_MEM_T_RESERVED, VirtioIommuPlugin, type VirtIOIOMMU } from '../src/index.js';
+import { ctx, machine } from './helpers.js';
+
+/** Intel Xeon W-1290P (shared/data/real-hosts.json intel-099): `cap d2008c40660462`, `ecap f050da`, MGAW 39. */
+const HOST_W1290P: HostModel = {
+  id: 'intel-099',
+  arch: 'x86_64',
+  kernel: { release: '6.12.38', cmdline: 'intel_iommu=on', iommufd: true, vfioCdev: true, vfioType1: true },
+  units: [{ name: 'dmar0', vendor: 'intel', registers: { cap: 0xd2008c40660462n, ecap: 0xf050dan } }],
+  devices: [{ bdf: '0000:01:00.0', unit: 'dmar0', group: 1, driver: 'vfio-pci' }],
+};
+
+/** One scenario as the runner wires it: a child container with the simulated kernel and the iommufd backend. */
+function scenario(host: HostModel) {
+  const c = container.createChildContainer();
+  registerIommufd(c);
+  registerIntelVtd(c);
+  const trace = new Trace();
+  const sim = new SimKernel(host, c.resolveAll(IOMMU_DRIVER), new FaultPlan());
+  for (const s of c.resolveAll(KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
+  const kernel = tracedKernel(sim, trace);
+  c.register(KERNEL_UAPI, { useValue: kernel });
+  c.register(QEMU_PROFILE, { useValue: PROFILE_10_0 });
+  c.register(TRACE, { useValue: trace });
+  return { c, sim, kernel, trace };
+}
+
+describe('virtio-iommu with the iommufd backend on a real VT-d host model', () => {
+  it('the 39-bit host\'s usable ranges become reserved regions; the page mask becomes the IOAS alignment', () => {
+    const { c, sim, kernel, trace } = scenario(HOST_W1290P);
+    const m = machine('q35');
+    const viommu = new VirtioIommuPlugin().realize(ctx('10.0', m)) as VirtIOIOMMU;
+    const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
+    const backend = c.resolve(VFIO_IOMMU_IOMMUFD);
+    const iommufd = c.resolve(IOMMUFD_BACKEND_FACTORY).create('fd0');
+    const dev = vfioPciRealize({ host: '0000:01:00.0', pdev, backend, iommufd, kernel, profile: PROFILE_10_0, addressSpaceMemory: m.addressSpaceMemory, trace });
+    expect(viommu.registeredDevices()).to.equal(1);
+    const sdev = viommu.endpoint(m.rootBus, pdev.devfn)!;
+    expect(sdev.resvRegions).to.deep.include({ start: 0xfee00000n, end: 0xfeefffffn, type: VIRTIO_IOMMU_RESV_MEM_T_MSI });
+    expect(sdev.resvRegions.at(-1)).to.deep.equal({ start: 0x8000000000n, end: U64_MAX, type: VIRTIO_IOMMU_RESV_MEM_T_RESERVED });
+    expect(viommu.registers().page_size_mask).to.equal(0x1000n);
+    vfioPciUnrealize(dev, PROFILE_10_0);
+    expect(viommu.registeredDevices()).to.equal(0);
+    expect(sim.liveObjects()).to.deep.equal([]);
+  });
+
+  it('granule=64k is refused on a 4 KiB host, and nothing stays attached', () => {
+    const { c, sim, kernel, trace } = scenario(HOST_W1290P);
+    const m = machine('q35');
+    new VirtioIommuPlugin().realize(ctx('10.0', m, 'granule=64k'));
+    const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
+    const backend = c.resolve(VFIO_IOMMU_IOMMUFD);
+    const iommufd = c.resolve(IOMMUFD_BACKEND_FACTORY).create('fd0');
+    let err: unknown;
+    try {
+      vfioPciRealize({ host: '0000:01:00.0', pdev, backend, iommufd, kernel, profile: PROFILE_10_0, addressSpaceMemory: m.addressSpaceMemory, trace });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(QemuError);
+    expect((err as QemuError).message).to.equal(
+      'vfio 0000:01:00.0: Failed to set vIOMMU: 0000:01:00.0: virtio-iommu reports a page size mask 0x1000 incompatible with currently supported mask 0xffffffffffff0000',
+    );
+    expect(sim.liveObjects()).to.deep.equal([]);
+  });
+});
