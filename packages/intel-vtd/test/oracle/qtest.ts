@@ -53,3 +53,35 @@ export function qtestIntelIommu(binary: string, options: string, timeoutMs = 200
     child.stdin.write(READS);
   });
 }
+
+/**
+ * The same reads under KVM (qtest cannot run with KVM): HMP `xp /3gx 0xfed90000` on a stopped
+ * machine `-machine q35[,kernel-irqchip=<mode>] -accel kvm`.
+ */
+export function hmpIntelIommuKvm(binary: string, kernelIrqchip: string | null, options: string, timeoutMs = 20000): Promise<QemuAnswer> {
+  const device = options ? `intel-iommu,${options}` : 'intel-iommu';
+  const machine = kernelIrqchip ? `q35,kernel-irqchip=${kernelIrqchip}` : 'q35';
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['-machine', machine, '-accel', 'kvm', '-S', '-monitor', 'stdio', '-display', 'none', '-nodefaults', '-device', device]);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${binary} -device ${device}: no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdin.on('error', () => undefined);
+    child.on('close', () => {
+      clearTimeout(timer);
+      const m1 = /fed90000: (0x[0-9a-f]+) (0x[0-9a-f]+)/.exec(out);
+      const m2 = /fed90010: (0x[0-9a-f]+)/.exec(out);
+      if (m1 && m2) return resolve({ ok: true, ver: BigInt(m1[1]!), cap: BigInt(m1[2]!), ecap: BigInt(m2[1]!) });
+      const prefix = `-device ${device}: `;
+      const line = err.split('\n').find((l) => l.includes(prefix));
+      if (!line) return reject(new Error(`${binary} -device ${device}: no registers and no error:\n${err}`));
+      resolve({ ok: false, error: line.slice(line.indexOf(prefix) + prefix.length) });
+    });
+    child.stdin.write('xp /3gx 0xfed90000\nquit\n');
+  });
+}
