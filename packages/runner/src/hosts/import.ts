@@ -20,7 +20,9 @@ const LOG_NAME = /^(?:dmesg|journal|kern|boot|messages)|\.log$/i;
 
 /** A host id from a file name: `lab-node-3.dmesg.txt` → `lab-node-3`. */
 export function hostIdFromPath(path: string): string {
-  const id = basename(path.replace(/\/+$/, '')).replace(/\.(?:json|txt|log|tar|tgz|gz|dmesg)$/gi, '').replace(/[^A-Za-z0-9._:-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  let name = basename(path.replace(/\/+$/, ''));
+  for (let prev = ''; prev !== name; ) [prev, name] = [name, name.replace(/\.(?:json|txt|log|tar|tgz|gz|dmesg|dmesg-T|journal|sysfs)$/i, '')];
+  const id = name.replace(/[^A-Za-z0-9._:-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
   return id || 'imported-host';
 }
 

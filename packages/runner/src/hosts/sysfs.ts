@@ -15,6 +15,8 @@ export interface HostReading {
 }
 
 const CLASS = '/sys/class/iommu';
+/** Where `/sys/class/iommu/dmarN` links to (dumps often print these paths). */
+const VIRTUAL = '/sys/devices/virtual/iommu';
 const VTD_ATTRS = ['cap', 'ecap', 'version', 'address'];
 const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
 const base = (link: string) => link.replace(/\/+$/, '').split('/').pop()!;
@@ -36,12 +38,12 @@ export function readHostFs(fs: HostFs, logs: readonly { lines: readonly string[]
   const found: string[] = [];
   const assumed: string[] = [];
   const raw: string[] = [];
-  const names = fs.list(CLASS) ?? [];
+  const names = [...new Set([...(fs.list(CLASS) ?? []), ...(fs.list(VIRTUAL) ?? [])])].sort();
   const files = new Map<string, string>();
   for (const n of names.filter((n) => /^dmar\d+$/.test(n))) {
     for (const a of VTD_ATTRS) {
       const p = `${CLASS}/${n}/intel-iommu/${a}`;
-      const v = fs.read(p) ?? fs.read(`/sys/devices/virtual/iommu/${n}/intel-iommu/${a}`);
+      const v = fs.read(p) ?? fs.read(`${VIRTUAL}/${n}/intel-iommu/${a}`);
       if (v !== undefined) files.set(p, v);
     }
   }
