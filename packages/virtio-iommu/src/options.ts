@@ -16,8 +16,6 @@ import { parseReservedRegion, type ReservedRegion } from './reserved-regions.js'
 export interface VirtioIommuOptions {
   /** Every QOM property, resolved (class default, machine compat, `-global`, options). */
   readonly props: Record<string, PropertyValue>;
-  /** `bus=`, if given. */
-  readonly bus?: string;
   /** `addr=` as a devfn; undefined when not given (`-1`: first free slot). */
   readonly devfn?: number;
   /** 7.2 `reserved-regions[i]` values given on the command line. */
@@ -81,14 +79,12 @@ export function parseVirtioIommuOptions(
   checkGlobals(typeName, decls, globals);
   const lenDecl = decls.find((d) => d.name === LEN_RESERVED_REGIONS);
   let len = 0;
-  let bus: string | undefined;
   let devfn: number | undefined;
   const regions: ReservedRegion[] = [];
   const rest: OptionPair[] = [];
   for (const { key, value } of options) {
-    if (key === 'bus') {
-      bus = value;
-    } else if (key === 'addr' && decls.some((d) => d.name === 'addr')) {
+    if (key === 'bus') continue; // qdev_device_add's, not a property
+    if (key === 'addr' && decls.some((d) => d.name === 'addr')) {
       devfn = parsePciDevfn(typeName, value);
     } else if (READONLY_PROPERTIES.includes(key)) {
       throw new QemuError(`Property '${typeName}.${key}' is not writable`, 'option-parse');
@@ -112,5 +108,5 @@ export function parseVirtioIommuOptions(
   if (devfn !== undefined) props.addr = devfn;
   // elements not given stay zeroed, as in QEMU's array allocation
   const reservedRegions = Array.from({ length: len }, (_, i) => regions[i] ?? { start: 0n, end: 0n, type: 0 });
-  return { props, bus, devfn, reservedRegions };
+  return { props, devfn, reservedRegions };
 }

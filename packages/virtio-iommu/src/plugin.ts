@@ -97,28 +97,25 @@ export class VirtioIommuPlugin implements ViommuPlugin {
     const decls = this.properties(ctx.profile.id);
     const compat = virtioIommuCompat(ctx.profile.id, machine);
     const busOption = ctx.options.findLast((p) => p.key === 'bus')?.value;
-    if (this.#pci) {
-      if (busOption !== undefined) machine.pci.bus(busOption);
-    } else {
-      checkVirtioBus(machine, busOption);
-    }
-    const opts = parseVirtioIommuOptions(typeName, decls, machine, compat, ctx.options);
-    const props = opts.props;
-    const linked = resolvePrimaryBus(machine, String(props['primary-bus']));
-    let propRegions: readonly ReservedRegion[] = opts.reservedRegions;
+    // the PCI proxy's own bus; the bare device sits on a virtio bus
+    const pbus = this.#pci ? (busOption !== undefined ? machine.pci.bus(busOption) : machine.rootBus) : null;
+    if (!pbus) checkVirtioBus(machine, busOption);
+    const { props, devfn, reservedRegions } = parseVirtioIommuOptions(typeName, decls, machine, compat, ctx.options);
+    let bus = resolvePrimaryBus(machine, String(props['primary-bus']));
+    let propRegions: readonly ReservedRegion[] = reservedRegions;
     let pdev: PCIDevice | null = null;
-    let bus: PCIBus | null = linked;
     try {
-      if (this.#pci) {
+      if (pbus) {
         const hotplug = machineHasHotplugHandler(machine);
         if (hotplug) {
           const userLen = prof.reservedRegionsProp === 'len-array' ? Number(props[LEN_RESERVED_REGIONS]) : 0;
           propRegions = virtioIommuPrePlug(machine, userLen).machineRegions ?? propRegions;
         }
-        const pbus = opts.bus !== undefined ? machine.pci.bus(opts.bus) : machine.rootBus;
-        pdev = machine.pci.plug({ typeName, id: ctx.id, bus: pbus, devfn: opts.devfn });
+        pdev = machine.pci.plug({ typeName, id: ctx.id, bus: pbus, devfn });
         virtioIommuPciRealize(hotplug, propRegions, pbus);
+        // object_property_set_link(dev, "primary-bus", pbus): the proxy's bus wins
         bus = pbus;
+        props['primary-bus'] = pbus.name;
       }
       const config = virtioIommuRealizeConfig(props, {
         targetPageBits: TARGET_PAGE_BITS,
