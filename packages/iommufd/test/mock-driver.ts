@@ -24,7 +24,8 @@ import {
  * hw_info type `IOMMU_HW_INFO_TYPE_SELFTEST` with `test_reg = 0xdeadbeef`, aperture
  * `[MOCK_APERTURE_START, MOCK_APERTURE_LAST]`, paging flags NEST_PARENT / DIRTY_TRACKING /
  * PASID, nested data `IOMMU_HWPT_DATA_SELFTEST`, vIOMMU type `IOMMU_VIOMMU_TYPE_SELFTEST`.
- * A unit's `extra.noDirty` is `MOCK_FLAGS_DEVICE_NO_DIRTY`; `extra.resv` a reserved region
+ * A unit's `extra.noDirty` is `MOCK_FLAGS_DEVICE_NO_DIRTY`, `extra.noNesting` refuses
+ * NEST_PARENT (EOPNOTSUPP, as a host without nesting does); `extra.resv` a reserved region
  * `"start:last"`. Domains only attach to devices behind the unit that allocated them (EINVAL
  * otherwise), the way real drivers refuse another instance's domain.
  */
@@ -74,6 +75,9 @@ class MockInstance implements IommuInstance {
     const known = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~known || data) throw new KernelError('EOPNOTSUPP', 'IOMMU_HWPT_ALLOC', 'mock_domain_alloc_paging_flags');
     if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING && this.#noDirty) throw new KernelError('EOPNOTSUPP', 'IOMMU_HWPT_ALLOC', 'no dirty');
+    if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT && this.unit.extra?.['noNesting'] === true) {
+      throw new KernelError('EOPNOTSUPP', 'IOMMU_HWPT_ALLOC', 'no nesting');
+    }
     return { kind: 'paging', owner: this, flags };
   }
 
