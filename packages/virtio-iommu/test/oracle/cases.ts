@@ -77,6 +77,8 @@ export const CONFIG_CASES: readonly OracleCase[] = [
   { arch: 'x86_64', machine: 'pc', devices: ['virtio-iommu-pci'] },
   { arch: 'aarch64', machine: 'virt', devices: ['virtio-iommu-pci'] },
   { arch: 'aarch64', machine: 'virt', devices: ['virtio-iommu-pci,boot-bypass=off'] },
+  { arch: 'aarch64', machine: 'virt', devices: ['virtio-iommu-device,bus=virtio-mmio-bus.0,primary-bus=pcie.0,boot-bypass=off'] },
+  { arch: 'aarch64', machine: 'virt,iommu=smmuv3', devices: ['virtio-iommu-device,primary-bus=pcie.0'] },
   { arch: 'x86_64', machine: 'q35', devices: ['virtio-iommu-pci,granule=64k,aw-bits=40'], profiles: ['10.0'] },
   { arch: 'x86_64', machine: 'q35', devices: ['virtio-iommu-pci,granule=16k'], profiles: ['10.0'] },
   { arch: 'x86_64', machine: 'pc-q35-8.2', devices: ['virtio-iommu-pci'], profiles: ['10.0'] },

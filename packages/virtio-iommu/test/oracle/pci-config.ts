@@ -59,3 +59,19 @@ export async function mapVirtioDeviceConfig(pci: PciConfigAccess, deviceId: bigi
   }
   throw new Error(`no virtio device 0x${deviceId.toString(16)} with a device-config capability on bus 0`);
 }
+
+/** virt's `VIRT_MMIO` transports: 32 windows of 0x200 bytes from 0x0a000000. */
+const VIRT_MMIO_BASE = 0x0a000000n;
+const VIRT_MMIO_SIZE = 0x200n;
+const VIRT_MMIO_COUNT = 32n;
+const VIRTIO_MMIO_MAGIC = 0x74726976n; // "virt"
+const VIRTIO_MMIO_CONFIG = 0x100n;
+
+/** Finds the virtio-mmio transport of virtio device `virtioId` on virt; returns its device config address. */
+export async function findVirtioMmioConfig(q: Qtest, virtioId: bigint): Promise<bigint> {
+  for (let i = 0n; i < VIRT_MMIO_COUNT; i++) {
+    const base = VIRT_MMIO_BASE + i * VIRT_MMIO_SIZE;
+    if ((await q.read('l', base)) === VIRTIO_MMIO_MAGIC && (await q.read('l', base + 8n)) === virtioId) return base + VIRTIO_MMIO_CONFIG;
+  }
+  throw new Error(`no virtio-mmio transport with device id ${virtioId}`);
+}

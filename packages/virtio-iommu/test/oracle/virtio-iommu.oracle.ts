@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { VIRTIO_IOMMU_CONFIG_FIELDS, VIRTIO_IOMMU_DEVICE_MANIFEST, VIRTIO_IOMMU_PCI_MANIFEST, VirtioIommuPlugin } from '../../src/index.js';
 import { ctx, pairs } from '../helpers.js';
 import { CONFIG_CASES, ERROR_CASES, modelMachine, type OracleCase } from './cases.js';
-import { cf8Access, ecamAccess, mapVirtioDeviceConfig } from './pci-config.js';
+import { cf8Access, ecamAccess, findVirtioMmioConfig, mapVirtioDeviceConfig } from './pci-config.js';
 import { haveQemu, qemuError, Qtest } from './qtest.js';
 
 /**
@@ -18,8 +18,9 @@ const ORACLES: readonly { profile: ProfileId; bin: Record<OracleCase['arch'], st
   { profile: '10.0', bin: { x86_64: `${CACHE_10_0}qemu-system-x86_64`, aarch64: `${CACHE_10_0}qemu-system-aarch64` } },
 ];
 
-/** `PCI_DEVICE_ID_VIRTIO_IOMMU` (0x1040 + VIRTIO_ID_IOMMU). */
-const VIRTIO_IOMMU_PCI_DEVICE_ID = 0x1057n;
+/** `VIRTIO_ID_IOMMU` and `PCI_DEVICE_ID_VIRTIO_IOMMU` (0x1040 + VIRTIO_ID_IOMMU). */
+const VIRTIO_ID_IOMMU = 23n;
+const VIRTIO_IOMMU_PCI_DEVICE_ID = 0x1040n + VIRTIO_ID_IOMMU;
 /** Where the config BAR is mapped: the PCI hole on q35/pc, virt's low PCIe MMIO window; virt's high ECAM. */
 const X86_BAR = 0xe0000000n;
 const VIRT_BAR = 0x10000000n;
@@ -80,7 +81,9 @@ for (const oracle of ORACLES) {
         const q = Qtest.start(oracle.bin[c.arch], args(c));
         try {
           const pci = c.arch === 'x86_64' ? cf8Access(q) : ecamAccess(q, VIRT_HIGH_PCIE_ECAM);
-          const base = await mapVirtioDeviceConfig(pci, VIRTIO_IOMMU_PCI_DEVICE_ID, c.arch === 'x86_64' ? X86_BAR : VIRT_BAR);
+          const base = c.devices.at(-1)!.startsWith('virtio-iommu-device')
+            ? await findVirtioMmioConfig(q, VIRTIO_ID_IOMMU)
+            : await mapVirtioDeviceConfig(pci, VIRTIO_IOMMU_PCI_DEVICE_ID, c.arch === 'x86_64' ? X86_BAR : VIRT_BAR);
           const fromQemu = await readConfig(q, base);
           const [, ...opts] = c.devices.at(-1)!.split(',');
           const model = pluginFor(c.devices.at(-1)!).realize({ ...ctx(oracle.profile, modelMachine(c)), options: pairs(opts.join(',')) });
