@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '@viommu/core';
 import { findHost, hostToJson, importHost, loadHost } from '../src/hosts/index.js';
+import { writeTree } from './hosts-tree.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/hosts');
 const fixture = (name: string) => join(FIXTURES, name);
@@ -88,41 +89,38 @@ describe('importHost: sysfs values as text', () => {
   });
 });
 
-/** A capture of a two-unit desktop (intel-001 values) with one GPU passed through, as docs/hosts.md has users make it. */
+/**
+ * A capture of a two-unit desktop (intel-001 values) with a GPU passed through, copied as
+ * docs/hosts.md has users copy it (`cp -rL` of the iommu class: real directories, links kept below).
+ */
 function writeCapture(root: string): void {
-  const file = (p: string, text: string) => {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), text);
-  };
-  const link = (p: string, target: string) => {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    symlinkSync(target, join(root, p));
-  };
-  file('sys/class/iommu/dmar0/intel-iommu/cap', 'c0000020e60262\n');
-  file('sys/class/iommu/dmar0/intel-iommu/ecap', 'f0101a\n');
-  file('sys/class/iommu/dmar0/intel-iommu/version', '1:0\n');
-  file('sys/class/iommu/dmar0/intel-iommu/address', 'fed90000\n');
-  file('sys/class/iommu/dmar1/intel-iommu/cap', 'c9008020660262\n');
-  file('sys/class/iommu/dmar1/intel-iommu/ecap', 'f0105a\n');
-  file('sys/class/iommu/dmar1/intel-iommu/version', '1:0\n');
-  file('sys/class/iommu/dmar1/intel-iommu/address', 'fed91000\n');
-  link('sys/class/iommu/dmar0/devices/0000:00:02.0', '../../../../pci0000:00/0000:00:02.0');
-  link('sys/class/iommu/dmar1/devices/0000:01:00.0', '../../../../pci0000:00/0000:00:01.0/0000:01:00.0');
-  link('sys/class/iommu/dmar1/devices/0000:01:00.1', '../../../../pci0000:00/0000:00:01.0/0000:01:00.1');
-  link('sys/bus/pci/devices/0000:00:02.0/iommu_group', '../../../../kernel/iommu_groups/0');
-  link('sys/bus/pci/devices/0000:00:02.0/driver', '../../../../bus/pci/drivers/i915');
-  link('sys/bus/pci/devices/0000:01:00.0/driver', '../../../../bus/pci/drivers/vfio-pci');
-  link('sys/bus/pci/devices/0000:01:00.1/driver', '../../../../bus/pci/drivers/vfio-pci');
-  file('sys/bus/pci/devices/0000:01:00.0/vendor', '0x10de\n');
-  file('sys/bus/pci/devices/0000:01:00.0/device', '0x0dfa\n');
-  link('sys/kernel/iommu_groups/12/devices/0000:01:00.0', '../../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0');
-  link('sys/kernel/iommu_groups/12/devices/0000:01:00.1', '../../../../devices/pci0000:00/0000:00:01.0/0000:01:00.1');
-  file('proc/cmdline', 'BOOT_IMAGE=/boot/vmlinuz-6.12.38+deb13-amd64 root=/dev/sda1 ro intel_iommu=on iommu=pt\n');
-  file('proc/sys/kernel/osrelease', '6.12.38+deb13-amd64\n');
-  file('proc/sys/kernel/hostname', 'w520\n');
-  file('dev/iommu', '');
-  file('dev/vfio/vfio', '');
-  file('dev/vfio/devices/vfio0', '');
+  writeTree(root, {
+    'sys/class/iommu/dmar0/intel-iommu/cap': 'c0000020e60262\n',
+    'sys/class/iommu/dmar0/intel-iommu/ecap': 'f0101a\n',
+    'sys/class/iommu/dmar0/intel-iommu/version': '1:0\n',
+    'sys/class/iommu/dmar0/intel-iommu/address': 'fed90000\n',
+    'sys/class/iommu/dmar1/intel-iommu/cap': 'c9008020660262\n',
+    'sys/class/iommu/dmar1/intel-iommu/ecap': 'f0105a\n',
+    'sys/class/iommu/dmar1/intel-iommu/version': '1:0\n',
+    'sys/class/iommu/dmar1/intel-iommu/address': 'fed91000\n',
+    'sys/class/iommu/dmar0/devices/0000:00:02.0': { link: '../../../../pci0000:00/0000:00:02.0' },
+    'sys/class/iommu/dmar1/devices/0000:01:00.0': { link: '../../../../pci0000:00/0000:00:01.0/0000:01:00.0' },
+    'sys/class/iommu/dmar1/devices/0000:01:00.1': { link: '../../../../pci0000:00/0000:00:01.0/0000:01:00.1' },
+    'sys/bus/pci/devices/0000:00:02.0/iommu_group': { link: '../../../../kernel/iommu_groups/0' },
+    'sys/bus/pci/devices/0000:00:02.0/driver': { link: '../../../../bus/pci/drivers/i915' },
+    'sys/bus/pci/devices/0000:01:00.0/driver': { link: '../../../../bus/pci/drivers/vfio-pci' },
+    'sys/bus/pci/devices/0000:01:00.1/driver': { link: '../../../../bus/pci/drivers/vfio-pci' },
+    'sys/bus/pci/devices/0000:01:00.0/vendor': '0x10de\n',
+    'sys/bus/pci/devices/0000:01:00.0/device': '0x0dfa\n',
+    'sys/kernel/iommu_groups/12/devices/0000:01:00.0': { link: '../../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0' },
+    'sys/kernel/iommu_groups/12/devices/0000:01:00.1': { link: '../../../../devices/pci0000:00/0000:00:01.0/0000:01:00.1' },
+    'proc/cmdline': 'BOOT_IMAGE=/boot/vmlinuz-6.12.38+deb13-amd64 root=/dev/sda1 ro intel_iommu=on iommu=pt\n',
+    'proc/sys/kernel/osrelease': '6.12.38+deb13-amd64\n',
+    'proc/sys/kernel/hostname': 'w520\n',
+    'dev/iommu': '',
+    'dev/vfio/vfio': '',
+    'dev/vfio/devices/vfio0': '',
+  });
 }
 
 describe('importHost: capture directories and tars', () => {

@@ -38,7 +38,7 @@ export function readHostFs(fs: HostFs, logs: readonly { lines: readonly string[]
   const found: string[] = [];
   const assumed: string[] = [];
   const raw: string[] = [];
-  const names = [...new Set([...(fs.list(CLASS) ?? []), ...(fs.list(VIRTUAL) ?? [])])].sort();
+  const names = [...new Set([...(fs.list(CLASS) ?? []), ...(fs.list(VIRTUAL) ?? [])])].filter((n) => !n.startsWith('.')).sort();
   const files = new Map<string, string>();
   for (const n of names.filter((n) => /^dmar\d+$/.test(n))) {
     for (const a of VTD_ATTRS) {

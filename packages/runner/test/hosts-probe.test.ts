@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '@viommu/core';
+import { hostFromJson, hostToJson, probeHost } from '../src/hosts/index.js';
+import { pciDeviceFiles, vtdUnitFiles, writeTree } from './hosts-tree.js';
+
+// intel-069: a client with scalable-mode VT-d 7.0 units, cap bit 63 set (shared/data/real-hosts.json):
+//   DMAR: dmar0: reg_base_addr fc800000 ver 7:0 cap c9de008cee690462 ecap 12ca9a00f0ef5e
+//   DMAR: dmar1: reg_base_addr fc801000 ver 7:0 cap c9de008cee690462 ecap 12ca9a00f0efde
+const CLIENT = {
+  ...vtdUnitFiles('dmar0', 'c9de008cee690462', '12ca9a00f0ef5e', '7:0', 'fc800000'),
+  ...vtdUnitFiles('dmar1', 'c9de008cee690462', '12ca9a00f0efde', '7:0', 'fc801000'),
+  ...pciDeviceFiles('0000:00:02.0', 'dmar0', 0, 'xe'),
+  ...pciDeviceFiles('0000:00:14.0', 'dmar1', 5, 'xhci_hcd'),
+  ...pciDeviceFiles('0000:03:00.0', 'dmar1', 14, 'vfio-pci'),
+  'proc/cmdline': 'BOOT_IMAGE=/vmlinuz-6.14.0-29-generic root=/dev/nvme0n1p2 ro quiet intel_iommu=on iommu=pt\n',
+  'proc/sys/kernel/osrelease': '6.14.0-29-generic\n',
+  'proc/sys/kernel/hostname': 'lab-client-7\n',
+  'dev/iommu': '',
+  'dev/vfio/vfio': '',
+  'dev/vfio/devices/vfio0': '',
+  'sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts': 'N\n',
+};
+
+describe('probeHost (a tree standing for /)', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'viommu-probe-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('reads units, devices, groups, drivers, kernel and device nodes; bit 63 intact', () => {
+    writeTree(root, CLIENT);
+    const { host, found, assumed } = probeHost(root);
+    expect(host).to.deep.equal({
+      id: 'lab-client-7',
+      description: 'probed on lab-client-7',
+      arch: 'x86_64',
+      kernel: {
+        release: '6.14.0-29-generic',
+        cmdline: 'BOOT_IMAGE=/vmlinuz-6.14.0-29-generic root=/dev/nvme0n1p2 ro quiet intel_iommu=on iommu=pt',
+        iommufd: true,
+        vfioCdev: true,
+        vfioType1: true,
+        params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'N' },
+      },
+      units: [
+        { name: 'dmar0', vendor: 'intel', registers: { cap: 0xc9de008cee690462n, ecap: 0x12ca9a00f0ef5en }, regBase: 0xfc800000n, version: '7:0' },
+        { name: 'dmar1', vendor: 'intel', registers: { cap: 0xc9de008cee690462n, ecap: 0x12ca9a00f0efden }, regBase: 0xfc801000n, version: '7:0' },
+      ],
+      devices: [
+        { bdf: '0000:00:02.0', unit: 'dmar0', group: 0, driver: 'xe' },
+        { bdf: '0000:00:14.0', unit: 'dmar1', group: 5, driver: 'xhci_hcd' },
+        { bdf: '0000:03:00.0', unit: 'dmar1', group: 14, driver: 'vfio-pci' },
+      ],
+      provenance: {
+        kind: 'probe',
+        source: root,
+        raw: [
+          '/sys/class/iommu/dmar0/intel-iommu/cap: c9de008cee690462',
+          '/sys/class/iommu/dmar0/intel-iommu/ecap: 12ca9a00f0ef5e',
+          '/sys/class/iommu/dmar0/intel-iommu/version: 7:0',
+          '/sys/class/iommu/dmar0/intel-iommu/address: fc800000',
+          '/sys/class/iommu/dmar1/intel-iommu/cap: c9de008cee690462',
+          '/sys/class/iommu/dmar1/intel-iommu/ecap: 12ca9a00f0efde',
+          '/sys/class/iommu/dmar1/intel-iommu/version: 7:0',
+          '/sys/class/iommu/dmar1/intel-iommu/address: fc801000',
+        ],
+      },
+      assumed: ['PCI PASID and ATS capabilities not read (config space beyond 256 bytes needs root); assumed none'],
+    });
+    expect(found).to.include('/sys/class/iommu/dmar1/devices/0000:03:00.0: PCI 0000:03:00.0 behind dmar1, IOMMU group 14, driver vfio-pci');
+    expect(found).to.include('/dev: iommu present, vfio/devices present, vfio/vfio present');
+    expect(assumed).to.deep.equal(host!.assumed);
+    expect(hostFromJson(hostToJson(host!), 'probe')).to.deep.equal(host);
+  });
+
+  it('reports what it sees of /dev: a kernel without iommufd', () => {
+    const { 'dev/iommu': _, 'dev/vfio/devices/vfio0': __, ...old } = CLIENT;
+    writeTree(root, { ...old, 'proc/sys/kernel/osrelease': '5.15.0-116-generic\n' });
+    expect(probeHost(root).host!.kernel).to.deep.include({ release: '5.15.0-116-generic', iommufd: false, vfioCdev: false, vfioType1: true });
+  });
+
+  it('on a machine with no IOMMU says so plainly and gives no host', () => {
+    writeTree(root, { 'proc/cmdline': 'root=/dev/sda1 ro\n', 'proc/sys/kernel/osrelease': '6.12.38+deb13-amd64\n', 'sys/class/iommu/.keep': '' });
+    const r = probeHost(root);
+    expect(r.host).to.equal(null);
+    expect(r.found).to.deep.equal(['no IOMMU: /sys/class/iommu is empty or absent']);
+  });
+
+  it('refuses a unit whose files cannot be read whole', () => {
+    writeTree(root, { ...vtdUnitFiles('dmar0', 'c9de008cee690462', '12ca9a00f0ef5e', '7:0', 'fc800000'), 'sys/devices/virtual/iommu/dmar1/intel-iommu/cap': 'c9de008cee690462\n' });
+    try {
+      probeHost(root);
+      expect.fail('probe accepted a unit without ecap');
+    } catch (e) {
+      expect(e).to.be.instanceOf(InputError);
+      expect((e as Error).message).to.equal(`${root}: dmar1: no ecap (expected /sys/class/iommu/dmar1/intel-iommu/ecap; the copy is incomplete)`);
+    }
+  });
+});
