@@ -124,11 +124,12 @@ export class VfioIommuIommufd implements VfioIommuBackend {
   /** `iommufd_cdev_connect_and_bind`. */
   #connectAndBind(vdev: VFIOIOMMUFDDevice): void {
     vdev.be.connect();
+    const iommufd = vdev.be.fd;
     try {
-      vdev.devid = this.kernel.ioctl(vdev.fd, 'VFIO_DEVICE_BIND_IOMMUFD', { flags: 0, iommufd: vdev.be.fd }).out_devid;
+      vdev.devid = this.kernel.ioctl(vdev.fd, 'VFIO_DEVICE_BIND_IOMMUFD', { flags: 0, iommufd }).out_devid;
     } catch (e) {
       vdev.be.disconnect();
-      if (e instanceof KernelError) throw QemuError.withErrno(`error bind device fd=${vdev.fd} to iommufd=${vdev.be.fd}`, e.errno, 'vfio-attach');
+      if (e instanceof KernelError) throw QemuError.withErrno(`error bind device fd=${vdev.fd} to iommufd=${iommufd}`, e.errno, 'vfio-attach');
       throw e;
     }
   }
