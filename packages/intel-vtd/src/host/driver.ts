@@ -102,7 +102,7 @@ export class IntelIommuInstance implements IommuInstance {
   }
 
   #domain(stage: 'first' | 'second', nestParent: boolean, dirtyTracking: boolean): DmarDomain {
-    return { stage, gaw: this.caps.gaw(stage), superpage: this.caps.superpage(stage), nestParent, dirtyTracking };
+    return { stage, gaw: this.caps.gaw, superpage: this.caps.superpage(stage), nestParent, dirtyTracking };
   }
 
   /** `intel_iommu_capable`. */
@@ -215,7 +215,7 @@ export class IntelIommuInstance implements IommuInstance {
     if (d.nestParent && !this.caps.nested) throw inval('nest-parent domain, unit without nested_supported');
     if (d.stage === 'first' && !this.caps.firstStage) throw inval('first-stage domain, unit without scalable mode + FLTS');
     if (d.stage === 'second' && !this.caps.secondStage) throw inval('second-stage domain, unit without SLTS');
-    if (d.gaw > this.caps.gaw(d.stage)) throw inval(`domain address width ${d.gaw} > unit ${this.caps.gaw(d.stage)}`);
+    if (d.gaw > this.caps.gaw) throw inval(`domain address width ${d.gaw} > unit ${this.caps.gaw}`);
     if (d.superpage > this.caps.superpage(d.stage)) throw inval('domain page sizes the unit lacks');
   }
 }

@@ -39,7 +39,10 @@ export function agawToWidth(agaw: number): number {
 export class VtdUnitCaps {
   readonly cap: bigint;
   readonly ecap: bigint;
-  /** `iommu->agaw` from `iommu_calculate_agaw`: highest SAGAW bit ≤ width_to_agaw(57); -1 when none. */
+  /**
+   * `iommu->agaw` from `iommu_calculate_agaw`: the highest bit ≤ width_to_agaw(57) of
+   * `__iommu_calculate_sagaw` (second-stage SAGAW, first-stage 4/5-level, or both); -1 when none.
+   */
   readonly agaw: number;
 
   constructor(
@@ -49,7 +52,9 @@ export class VtdUnitCaps {
     const where = `VT-d unit ${unit.name}`;
     this.cap = checkVtdRegister('cap', unit.registers.cap, where);
     this.ecap = checkVtdRegister('ecap', unit.registers.ecap, where);
-    const sagaw = Number(field(this.cap, 8, 5));
+    const slSagaw = Number(field(this.cap, 8, 5));
+    const flSagaw = 0b100 | (this.fs5lp ? 0b1000 : 0);
+    const sagaw = !this.firstStage ? slSagaw : !this.ecapBit(46) ? flSagaw : flSagaw & slSagaw;
     let agaw = (DEFAULT_DOMAIN_ADDRESS_WIDTH - 30) / 9;
     while (agaw >= 0 && !((sagaw >> agaw) & 1)) agaw--;
     this.agaw = agaw;
@@ -107,13 +112,9 @@ export class VtdUnitCaps {
     return Number(field(this.ecap, 35, 5));
   }
 
-  /**
-   * Domain address width (`paging_domain_alloc`): second stage min(agaw width, MGAW); first stage
-   * 4-level (48) or 5-level with FS5LP, capped by MGAW.
-   */
-  gaw(stage: 'first' | 'second'): number {
-    const tables = stage === 'first' ? (this.fs5lp ? 57 : 48) : agawToWidth(this.agaw);
-    return Math.min(tables, this.mgaw);
+  /** Domain address width (`paging_domain_alloc`): min(agaw width, MGAW). */
+  get gaw(): number {
+    return Math.min(agawToWidth(this.agaw), this.mgaw);
   }
 
   /** `iommu_superpage_capability`: levels of large pages (0: 4K only, 1: +2M, 2: +1G). */
