@@ -5,6 +5,7 @@ import {
   KERNEL_SUBSYSTEM,
   KERNEL_UAPI,
   PROFILE_10_0,
+  PROFILE_7_2,
   QEMU_PROFILE,
   QemuError,
   SimKernel,
@@ -13,11 +14,14 @@ import {
   tracedKernel,
   U64_MAX,
   VFIO_IOMMU_IOMMUFD,
+  VFIO_IOMMU_LEGACY,
   vfioPciRealize,
   vfioPciUnrealize,
   type HostModel,
+  type QemuProfile,
 } from '@viommu/core';
 import { register as registerIommufd } from '@viommu/iommufd';
+import { register as registerLegacyVfio } from '@viommu/legacy-vfio';
 import { register as registerIntelVtd } from '@viommu/intel-vtd';
 import { expect } from 'chai';
 import 'reflect-metadata';
@@ -34,22 +38,29 @@ const HOST_W1290P: HostModel = {
   devices: [{ bdf: '0000:01:00.0', unit: 'dmar0', group: 1, driver: 'vfio-pci' }],
 };
 
+/**
+ * type1's `iova_pgsizes` on that host: CAP.SLLPS (bits 37:34) = 0x3, so the VT-d domain maps
+ * 4K, 2M and 1G pages (`domain_super_pgsize_bitmap`, drivers/iommu/intel/iommu.c).
+ */
+const PGSIZES_SLLPS_2M_1G = 0x40201000n;
+
 /** One scenario as the runner wires it: a child container with the simulated kernel and the iommufd backend. */
-function scenario(host: HostModel) {
+function scenario(host: HostModel, profile: QemuProfile = PROFILE_10_0) {
   const c = container.createChildContainer();
   registerIommufd(c);
+  registerLegacyVfio(c);
   registerIntelVtd(c);
   const trace = new Trace();
   const sim = new SimKernel(host, c.resolveAll(IOMMU_DRIVER), new FaultPlan());
   for (const s of c.resolveAll(KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
   const kernel = tracedKernel(sim, trace);
   c.register(KERNEL_UAPI, { useValue: kernel });
-  c.register(QEMU_PROFILE, { useValue: PROFILE_10_0 });
+  c.register(QEMU_PROFILE, { useValue: profile });
   c.register(TRACE, { useValue: trace });
   return { c, sim, kernel, trace };
 }
 
-describe('virtio-iommu with the iommufd backend on a real VT-d host model', () => {
+describe('virtio-iommu with the real VFIO backends on a real VT-d host model', () => {
   it('the 39-bit host\'s usable ranges become reserved regions; the page mask becomes the IOAS alignment', () => {
     const { c, sim, kernel, trace } = scenario(HOST_W1290P);
     const m = machine('q35');
@@ -85,6 +96,41 @@ describe('virtio-iommu with the iommufd backend on a real VT-d host model', () =
     expect((err as QemuError).message).to.equal(
       'vfio 0000:01:00.0: Failed to set vIOMMU: 0000:01:00.0: virtio-iommu reports a page size mask 0x1000 incompatible with currently supported mask 0xffffffffffff0000',
     );
+    expect(sim.liveObjects()).to.deep.equal([]);
+  });
+});
+
+describe('virtio-iommu with the legacy type1 backend', () => {
+  it('7.2, boot-bypass=off: the container\'s pgsizes reach the IOMMU region and shrink the mask', () => {
+    const { c, sim, kernel, trace } = scenario(HOST_W1290P, PROFILE_7_2);
+    const m = machine('q35');
+    const viommu = new VirtioIommuPlugin().realize({ ...ctx('7.2', m, 'boot-bypass=off'), trace }) as VirtIOIOMMU;
+    const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
+    const backend = c.resolve(VFIO_IOMMU_LEGACY);
+    const dev = vfioPciRealize({ host: '0000:01:00.0', pdev, backend, kernel, profile: PROFILE_7_2, addressSpaceMemory: m.addressSpaceMemory, trace });
+    const call = trace.entries.find((e) => e.name === 'virtio_iommu_set_page_size_mask');
+    expect(call?.args).to.deep.include({ old_mask: 0xfffffffffffff000n, new_mask: PGSIZES_SLLPS_2M_1G });
+    expect(viommu.registers().page_size_mask).to.equal(PGSIZES_SLLPS_2M_1G);
+    expect(viommu.registeredDevices()).to.equal(0);
+    vfioPciUnrealize(dev, PROFILE_7_2);
+    expect(sim.liveObjects()).to.deep.equal([]);
+  });
+
+  it('10.0: the legacy hiod\'s ranges and pgsizes go through set_iommu_device', () => {
+    const { c, sim, kernel, trace } = scenario(HOST_W1290P);
+    const m = machine('q35');
+    const viommu = new VirtioIommuPlugin().realize(ctx('10.0', m)) as VirtIOIOMMU;
+    const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
+    const backend = c.resolve(VFIO_IOMMU_LEGACY);
+    const dev = vfioPciRealize({ host: '0000:01:00.0', pdev, backend, kernel, profile: PROFILE_10_0, addressSpaceMemory: m.addressSpaceMemory, trace });
+    expect(viommu.registeredDevices()).to.equal(1);
+    expect(viommu.endpoint(m.rootBus, pdev.devfn)!.resvRegions.at(-1)).to.deep.equal({
+      start: 0x8000000000n,
+      end: U64_MAX,
+      type: VIRTIO_IOMMU_RESV_MEM_T_RESERVED,
+    });
+    expect(viommu.registers().page_size_mask).to.equal(PGSIZES_SLLPS_2M_1G);
+    vfioPciUnrealize(dev, PROFILE_10_0);
     expect(sim.liveObjects()).to.deep.equal([]);
   });
 });
