@@ -60,7 +60,7 @@ function scenario(host: HostModel, profile: QemuProfile = PROFILE_10_0) {
   return { c, sim, kernel, trace };
 }
 
-describe('virtio-iommu with the real VFIO backends on a real VT-d host model', () => {
+describe('virtio-iommu with the iommufd backend on a real VT-d host model', () => {
   it('the 39-bit host\'s usable ranges become reserved regions; the page mask becomes the IOAS alignment', () => {
     const { c, sim, kernel, trace } = scenario(HOST_W1290P);
     const m = machine('q35');
@@ -100,7 +100,7 @@ describe('virtio-iommu with the real VFIO backends on a real VT-d host model', (
   });
 });
 
-describe('virtio-iommu with the legacy type1 backend', () => {
+describe('virtio-iommu with the legacy type1 backend on a real VT-d host model', () => {
   it('7.2, boot-bypass=off: the container\'s pgsizes reach the IOMMU region and shrink the mask', () => {
     const { c, sim, kernel, trace } = scenario(HOST_W1290P, PROFILE_7_2);
     const m = machine('q35');
