@@ -221,3 +221,20 @@ describe('7.2: the page-size mask through the IOMMU region (virtio_iommu_set_pag
     );
   });
 });
+
+describe('determinism', () => {
+  it('the same configuration gives the same trace, byte for byte', () => {
+    const run = () => {
+      const m = machine('q35');
+      const c = ctx('10.0', m, 'granule=4k');
+      plugin.realize(c);
+      const ep = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
+      pciDeviceIommuAddressSpace(ep, m.addressSpaceMemory);
+      pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(capMgaw(CAP_XEON_W1290P)), PGSIZES_TYPE1));
+      return JSON.stringify(c.trace.toJSON()) + c.trace.format();
+    };
+    const first = run();
+    expect(first).to.contain('0xfffffffffffff000');
+    expect(run()).to.equal(first);
+  });
+});
