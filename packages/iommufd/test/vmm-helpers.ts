@@ -13,6 +13,7 @@ import {
   type FaultSpec,
   type HostIOMMUDevice,
   type HostModel,
+  type IOMMUFDBackend,
   type PCIBus,
   type PCIDevice,
   type QemuProfile,
@@ -36,7 +37,7 @@ export class Scenario {
   readonly trace = new Trace();
   readonly kernel: SimKernel;
   readonly backend: VfioIommuIommufd;
-  readonly iommufd;
+  readonly iommufd: IOMMUFDBackend;
   readonly pci = new PCITopology();
   readonly root: PCIBus;
   readonly memory = createAddressSpaceMemory();
