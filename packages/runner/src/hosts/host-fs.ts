@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '@viommu/core';
 
@@ -75,6 +75,19 @@ export function tarFs(bytes: Buffer, where: string): HostFs {
     else if (type === '2') entries.set(path, { type: 'link', target: str(157, 100) });
     else if (type === '0' || type === '\0') entries.set(path, { type: 'file', data: data.toString('utf8').replace(/\0+$/, '') });
   }
+  /** `path` with every symlink among its directories (and, with `last`, itself) followed inside the archive. */
+  const resolve = (path: string, last = true): string => {
+    const parts = path.split('/').filter(Boolean);
+    let cur = '';
+    for (let i = 0, hops = 0; i < parts.length; i++) {
+      const next = `${cur}/${parts[i]}`;
+      const e = entries.get(next);
+      if (e?.type === 'link' && (last || i < parts.length - 1) && hops++ < 40) {
+        cur = posix.normalize(e.target!.startsWith('/') ? e.target! : `${cur}/${e.target}`).replace(/\/+$/, '');
+      } else cur = next;
+    }
+    return cur || '/';
+  };
   const children = (p: string) => {
     const pre = p === '/' ? '/' : `${p}/`;
     const names = new Set<string>();
@@ -84,11 +97,11 @@ export function tarFs(bytes: Buffer, where: string): HostFs {
   return {
     where,
     list: (p) => {
-      const names = children(p);
-      return names.size || entries.get(p)?.type === 'dir' ? [...names].sort() : undefined;
+      const names = children(resolve(p));
+      return names.size || entries.get(resolve(p))?.type === 'dir' ? [...names].sort() : undefined;
     },
-    read: (p) => entries.get(p)?.data,
-    readlink: (p) => entries.get(p)?.target,
-    exists: (p) => entries.has(p) || children(p).size > 0,
+    read: (p) => entries.get(resolve(p))?.data,
+    readlink: (p) => entries.get(resolve(p, false))?.target,
+    exists: (p) => entries.has(resolve(p)) || children(resolve(p)).size > 0,
   };
 }
