@@ -4,3 +4,4 @@
  * attach sequence). Use `register(container)`; nothing else names these classes.
  */
 export { register } from './register.js';
+export { TYPE_IOMMUFD_BACKEND, iommufdOptionRefusal } from './vmm/qom.js';
