@@ -104,6 +104,18 @@ describe('upstream vtd_check_hiod_accel (fsts=on)', () => {
     expect(refusal(() => pciDeviceSetIommuDevice(setup('upstream', `${opts},fs1gp=off`).vfio, new TestHiod('iommufd', serverNoSm)))).to.equal('accepted');
     expect(refusal(() => pciDeviceSetIommuDevice(setup('upstream', opts).vfio, new TestHiod('iommufd', nested)))).to.equal('accepted');
   });
+  it('pasid-bits must fit the host PSS + 1 when the device has PASIDs (R770: PSS 19 → 20 bits)', () => {
+    const hiod = (bits: number) => {
+      const h = new TestHiod('iommufd', nested);
+      h.caps = { ...h.caps, max_pasid_log2: bits };
+      return h;
+    };
+    expect(refusal(() => pciDeviceSetIommuDevice(setup('upstream', `${opts},pasid-bits=21`).vfio, hiod(20)))).to.equal(
+      'PASID bits size 21 > host IOMMU PASID bits size 20',
+    );
+    expect(refusal(() => pciDeviceSetIommuDevice(setup('upstream', `${opts},pasid-bits=20`).vfio, hiod(20)))).to.equal('accepted');
+    expect(refusal(() => pciDeviceSetIommuDevice(setup('upstream', `${opts},pasid-bits=21`).vfio, hiod(0)))).to.equal('accepted');
+  });
   it('refuses a device behind a PCI bridge (aliased requester id), accepts PCIe ports', () => {
     const machine = q35Machine();
     plugin.realize(realizeCtx('upstream', machine, opts));

@@ -1,4 +1,5 @@
 import {
+  field,
   HOST_IOMMU_DEVICE_CAP_AW_BITS,
   IOMMU_HW_INFO_TYPE_INTEL_VTD,
   pciDeviceGetIommuBusDevfn,
@@ -19,7 +20,8 @@ const VTD_CAP_FS1GP_BIT = 56;
 
 /**
  * `vtd_check_hiod_accel` (2026 `hw/i386/intel_iommu_accel.c`): an iommufd host device, a VT-d
- * host, host FS1GP when the guest gets it, and a requester id that is not aliased.
+ * host, host FS1GP when the guest gets it, `pasid-bits` within the host's PSS + 1 when the
+ * device has PASIDs (profiles with `pasid-bits`), and a requester id that is not aliased.
  */
 export function vtdCheckHiodAccel(profile: ProfileId, c: VtdConfig, hiod: HostIOMMUDevice, pdev: PCIDevice): void {
   const w = VTD_PROFILES[profile].fstsWord;
@@ -29,6 +31,11 @@ export function vtdCheckHiodAccel(profile: ProfileId, c: VtdConfig, hiod: HostIO
   const vtd = caps.vendor_caps;
   const hostCap = vtd?.type === IOMMU_HW_INFO_TYPE_INTEL_VTD ? vtd.cap_reg : 0n;
   if (c.fs1gp && !testBit(hostCap, VTD_CAP_FS1GP_BIT)) throw fail('First stage 1GB large page is unsupported by host IOMMU');
+  if (VTD_PROFILES[profile].pss === 'pasid-bits' && caps.max_pasid_log2 !== 0) {
+    // uint8_t hpasid = VTD_ECAP_GET_PSS(vtd->ecap_reg) + 1
+    const hpasid = (Number(field(vtd?.type === IOMMU_HW_INFO_TYPE_INTEL_VTD ? vtd.ecap_reg : 0n, 35, 5)) + 1) & 0xff;
+    if (c.pasidBits > hpasid) throw fail(`PASID bits size ${c.pasidBits} > host IOMMU PASID bits size ${hpasid}`);
+  }
   if (pciDeviceGetIommuBusDevfn(pdev).aliased) throw fail(`Host device downstream to a PCI bridge is unsupported when ${w}=on`);
 }
 
