@@ -127,3 +127,22 @@ export function resolveProperties(
   for (const [k, v] of last) apply(k, v);
   return out;
 }
+
+/**
+ * `qdev_prop_set_globals` for one device type: each `-global <type>.<prop>=<value>` must name a
+ * property and parse with the string visitor, else QEMU refuses the device with
+ * `can't apply global <type>.<prop>=<value>: <reason>` (stage `machine`).
+ * @throws QemuError for the first bad global.
+ */
+export function checkGlobalProperties(typeName: string, decls: readonly PropertyDecl[], globals: Readonly<Record<string, string>>): void {
+  for (const [k, v] of Object.entries(globals)) {
+    const d = decls.find((x) => x.name === k);
+    try {
+      if (!d) throw new QemuError(`Property '${typeName}.${k}' not found`, 'option-parse');
+      parsePropertyValue(d, v, 'string');
+    } catch (e) {
+      if (e instanceof QemuError) throw e.prepend(`can't apply global ${typeName}.${k}=${v}: `, 'machine');
+      throw e;
+    }
+  }
+}
