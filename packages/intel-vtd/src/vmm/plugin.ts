@@ -1,5 +1,5 @@
 import {
-  parsePropertyValue,
+  checkGlobalProperties,
   pciSetupIommu,
   QemuError,
   resolveProperties,
@@ -29,20 +29,6 @@ export const INTEL_IOMMU_MANIFEST: PluginManifest = {
 /** vIOMMUs `pc_machine_device_pre_plug_cb` counts as "the" x86 vIOMMU (`pcms->iommu`). */
 export const X86_VIOMMU_TYPES: readonly string[] = ['intel-iommu', 'amd-iommu', 'virtio-iommu-pci'];
 
-/** `-global intel-iommu.<prop>=<value>`, each checked as `qdev_prop_set_globals` does. */
-function checkGlobals(decls: readonly PropertyDecl[], globals: Readonly<Record<string, string>>): void {
-  for (const [k, v] of Object.entries(globals)) {
-    const d = decls.find((x) => x.name === k);
-    try {
-      if (!d) throw new QemuError(`Property '${TYPE_INTEL_IOMMU_DEVICE}.${k}' not found`, 'option-parse');
-      parsePropertyValue(d, v, 'string');
-    } catch (e) {
-      if (e instanceof QemuError) throw e.prepend(`can't apply global ${TYPE_INTEL_IOMMU_DEVICE}.${k}=${v}: `, 'machine');
-      throw e;
-    }
-  }
-}
-
 /** QEMU's `intel-iommu` vIOMMU (`hw/i386/intel_iommu.c`) across the four profiles. */
 export class IntelIommuPlugin implements ViommuPlugin {
   readonly manifest = INTEL_IOMMU_MANIFEST;
@@ -69,7 +55,7 @@ export class IntelIommuPlugin implements ViommuPlugin {
     }
     const decls = vtdProperties(profile);
     const globals = machine.globals[TYPE_INTEL_IOMMU_DEVICE] ?? {};
-    checkGlobals(decls, globals);
+    checkGlobalProperties(TYPE_INTEL_IOMMU_DEVICE, decls, globals);
     const props = resolveProperties(TYPE_INTEL_IOMMU_DEVICE, decls, {
       compat: vtdCompatProps(profile, machine),
       globals,
