@@ -94,16 +94,17 @@ export class Type1Iommu {
     for (const dev of devs) instance.attachDev(domain, dev);
     let iova = iovaAperResize(this.#iovaList, instance.aperture);
     iova = iovaResvExclude(iova, group.reservedRegions());
-    const reuse = this.domains.find((d) => d.instance.driver === instance.driver && this.#tryAttach(d, devs));
+    const reuse = this.domains.find((d) => d.instance.driver === instance.driver && this.#tryAttach(instance, d, devs));
     if (reuse) reuse.groups.push(group);
     else this.domains.push({ domain, instance, groups: [group] });
     this.#iovaList = iova;
     this.#pgsizeBitmap = pgsizeBitmap(this.domains.map((d) => d.instance.pgsizeBitmap));
   }
 
-  #tryAttach(d: Type1Domain, devs: readonly HostPciDevice[]): boolean {
+  /** `iommu_attach_group(d->domain, group)`: the group's own IOMMU decides. */
+  #tryAttach(instance: IommuInstance, d: Type1Domain, devs: readonly HostPciDevice[]): boolean {
     try {
-      for (const dev of devs) d.instance.attachDev(d.domain, dev);
+      for (const dev of devs) instance.attachDev(d.domain, dev);
       return true;
     } catch (e) {
       if (e instanceof KernelError) return false;
