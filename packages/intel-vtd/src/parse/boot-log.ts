@@ -62,14 +62,14 @@ export function parseDmarBootLog(lines: readonly string[], where: string): Parse
       throw new InputError(`${unitName} printed again with other values (two boots in one log? capture one boot: journalctl -k -b 0): '${text.trim()}'`, `${where}:${i + 1}`);
     }
     units.push({ name: unitName, ...unit });
-    found.push(`${at}: ${describeUnit({ name: unitName, ...unit })}`);
+    found.push(`${at}: ${describeVtdUnit({ name: unitName, ...unit })}`);
   });
   for (const { unit, line } of headless) {
     let n = 0;
     while (units.some((u) => u.name === `dmar${n}`)) n++;
     const named = { name: `dmar${n}`, ...unit };
     units.push(named);
-    found.push(`line ${line}: ${describeUnit(named)}`);
+    found.push(`line ${line}: ${describeVtdUnit(named)}`);
     assumed.push(`line ${line}: the unit's name was not printed; named ${named.name}${unit.regBase === undefined ? ', MMIO base unknown' : ''}`);
   }
   return { units, found, assumed, raw };
@@ -80,7 +80,7 @@ function sameUnit(a: Omit<HostIommuUnit, 'name'>, b: Omit<HostIommuUnit, 'name'>
 }
 
 /** `dmar0 (reg_base_addr 0xfed90000, ver 1:0): cap 0x… ecap 0x…` for import reports. */
-export function describeUnit(u: HostIommuUnit): string {
+export function describeVtdUnit(u: HostIommuUnit): string {
   const head = [u.regBase !== undefined ? `reg_base_addr ${hex(u.regBase)}` : '', u.version ? `ver ${u.version}` : ''].filter(Boolean).join(', ');
   const regs = Object.entries(u.registers).map(([k, v]) => `${k} ${hex(v)}`).join(' ');
   return `VT-d unit ${u.name}${head ? ` (${head})` : ''}: ${regs}`;

@@ -1,5 +1,5 @@
 import { InputError, parseHexU64, type HostIommuUnit, type ParsedHostUnits } from '@viommu/core';
-import { describeUnit } from './boot-log.js';
+import { describeVtdUnit } from './boot-log.js';
 
 /** Where the kernel puts a DMAR unit's attributes (`/sys/class/iommu/dmarN` links here). */
 const ATTR_PATH = /^\/sys\/(?:class|devices\/virtual)\/iommu\/(dmar\d+)\/intel-iommu\/(cap|ecap|version|address)$/;
@@ -53,7 +53,7 @@ export function parseVtdSysfs(files: ReadonlyMap<string, string>, where: string)
     };
     units.push(unit);
     for (const f of a.values()) raw.push(`${f.path}: ${f.value}`);
-    found.push(`${a.get('cap')!.path.replace(/\/cap$/, '/')}: ${describeUnit(unit)}`);
+    found.push(`${a.get('cap')!.path.replace(/\/cap$/, '/')}: ${describeVtdUnit(unit)}`);
     if (!address) assumed.push(`${name}: MMIO base unknown (no intel-iommu/address)`);
   }
   return { units, found, assumed, raw };
