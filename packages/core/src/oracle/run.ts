@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import type { QemuBinary } from './binaries.js';
+import { OracleError } from './errors.js';
+import { type QtestRead, formatQtestRead, parseQtestAnswer } from './qtest.js';
+import { qemuErrorLine, stripQemuPrefix } from './stderr.js';
+
+/**
+ * What every oracle run adds after the caller's arguments: no accelerator but TCG, stopped
+ * CPUs, the qtest protocol on stdin/stdout with its log off, no display, no default devices.
+ */
+export const QTEST_ARGS: readonly string[] = [
+  '-accel', 'tcg', '-S', '-qtest', 'stdio', '-qtest-log', 'none', '-display', 'none', '-nodefaults',
+];
+
+/** One configuration: the machine and device arguments, and the registers to read. */
+export interface QtestRun {
+  readonly binary: QemuBinary;
+  /** `-machine …`, `-device …`, `-global …`: everything but {@link QTEST_ARGS}. */
+  readonly args: readonly string[];
+  readonly reads: readonly QtestRead[];
+  /** Milliseconds before the run is abandoned (default 20 000). */
+  readonly timeoutMs?: number;
+}
+
+/** QEMU started and answered every read; `values[i]` answers `reads[i]`. */
+export interface QtestValues {
+  readonly values: bigint[];
+  /** Whatever QEMU printed on stderr (warnings), as printed. */
+  readonly stderr: string;
+}
+
+/** QEMU refused the configuration at start-up. */
+export interface QtestRefusal {
+  /** The error line exactly as printed: `qemu-system-x86_64: -device …: Property 'intel-iommu.nosuchprop' not found`. */
+  readonly error: string;
+  /** QEMU's message, the error line without program and option location. */
+  readonly message: string;
+  /** All of stderr, hints and warnings included. */
+  readonly stderr: string;
+  readonly exitCode: number | null;
+}
+
+export type QtestResult = QtestValues | QtestRefusal;
+
+export function isRefusal(result: QtestResult): result is QtestRefusal {
+  return 'error' in result;
+}
+
+/**
+ * Starts QEMU with `run.args` under qtest, reads `run.reads` and stops it. A configuration
+ * QEMU rejects comes back as a {@link QtestRefusal}; a missing binary, a timeout or a broken
+ * answer rejects with an {@link OracleError}. qtest does not exit at end of input, so the
+ * process is killed once the answers are in.
+ */
+export function runQtest(run: QtestRun): Promise<QtestResult> {
+  const { binary, reads, timeoutMs = 20_000 } = run;
+  const argv = [...binary.args, ...run.args, ...QTEST_ARGS];
+  // With nothing to read, `endianness` (answered `OK little|big`) shows QEMU got past start-up.
+  const commands = reads.length > 0 ? reads.map(formatQtestRead) : ['endianness'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary.path, argv, { env: { ...process.env, ...binary.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const values: bigint[] = [];
+    let answered = 0;
+    let pending = '';
+    let stderr = '';
+    let failure: OracleError | undefined;
+    const stop = (why?: OracleError) => {
+      failure ??= why;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(
+      () => stop(new OracleError(`${binary.path} ${run.args.join(' ')}: no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new OracleError(`${binary.path}: ${e.code === 'ENOENT' ? 'not found' : e.message}`));
+    });
+    child.stdin.on('error', () => undefined); // EPIPE when QEMU exits before reading
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      pending += d;
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (failure || answered === commands.length) continue;
+        try {
+          if (reads.length > 0) values.push(parseQtestAnswer(line, reads[answered]));
+          else if (!/^OK (little|big)$/.test(line)) throw new OracleError(`qtest: unexpected answer '${line}' to 'endianness'`);
+        } catch (e) {
+          stop(e as OracleError);
+          continue;
+        }
+        if (++answered === commands.length) stop();
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (failure) return reject(failure);
+      if (answered === commands.length) return resolve({ values, stderr });
+      const error = qemuErrorLine(stderr);
+      if (!error) {
+        return reject(new OracleError(`${binary.path} exited (${code ?? 'signal'}) before answering and printed no error: ${stderr.trim() || 'nothing'}`));
+      }
+      resolve({ error, message: stripQemuPrefix(error, argv), stderr, exitCode: code });
+    });
+    child.stdin.end(commands.map((c) => `${c}\n`).join(''));
+  });
+}
+
+/**
+ * Runs `runs` with at most `concurrency` QEMUs at a time (default 2, one per core of a small
+ * CI machine); results come back in the order of `runs`. The first {@link OracleError} stops
+ * new runs from starting and rejects once the running ones are done.
+ */
+export async function runQtestAll(runs: readonly QtestRun[], concurrency = 2): Promise<QtestResult[]> {
+  return mapBounded(runs, concurrency, runQtest);
+}
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls in flight. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  if (!Number.isInteger(limit) || limit < 1) throw new OracleError(`concurrency must be a positive integer, not ${limit}`);
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+  return results;
+}
