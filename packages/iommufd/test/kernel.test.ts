@@ -109,3 +109,22 @@ describe('simulated /dev/iommu: lifetimes', () => {
     expect(c.k.ioctl(c.fd, 'IOMMU_IOAS_UNMAP', { ioas_id: ioas, iova, length: 0x1000n }).length).to.equal(0x1000n);
   });
 });
+
+describe('simulated /dev/iommu: object ids', () => {
+  it('ids come from one space per context, lowest free first (xa_alloc, XA_FLAGS_ALLOC1)', () => {
+    const c = new Ctx(simKernel());
+    const ioas = c.ioasAlloc();
+    const { devId, hwptId } = c.mockDomain(0, ioas);
+    expect([ioas, devId, hwptId]).to.deep.equal([1, 2, 3]);
+    const h = c.hwptAlloc(devId, ioas, 0);
+    expect(h).to.equal(4);
+    c.destroy(h);
+    expect(c.ioasAlloc()).to.equal(4);
+  });
+
+  it('a bound cdev answers a foreign ioctl with ENOTTY', () => {
+    const c = new Ctx(simKernel());
+    const devId = c.bind(0);
+    expect(errnoOf(() => c.k.ioctl(c.devFds.get(devId)!, 'VFIO_GROUP_GET_STATUS', undefined))).to.equal('ENOTTY');
+  });
+});

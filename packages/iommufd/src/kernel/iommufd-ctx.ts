@@ -49,7 +49,6 @@ export class IommufdCtx implements SimFile {
   readonly kind = 'iommufd';
   readonly description = '/dev/iommu';
   readonly #objects = new Map<number, IommufdObj>();
-  #nextId = 1;
   #refs = 1;
 
   constructor(
@@ -111,9 +110,16 @@ export class IommufdCtx implements SimFile {
     return [...this.#objects.values()].map((o) => ({ kind: o.kind, id: o.id, description: describe(o) }));
   }
 
+  /** `xa_alloc` on an `XA_FLAGS_ALLOC1` xarray: the lowest free id from 1 (ids are reused). */
+  #allocId(): number {
+    let id = 1;
+    while (this.#objects.has(id)) id++;
+    return id;
+  }
+
   /** `iommufd_device_bind`: a new device object. */
   bindDevice(make: (id: number) => DeviceObj): DeviceObj {
-    const dev = make(this.#nextId++);
+    const dev = make(this.#allocId());
     this.#objects.set(dev.id, dev);
     this.get();
     return dev;
@@ -165,9 +171,8 @@ export class IommufdCtx implements SimFile {
       }
     }
     const domain = dev.inst.domainAllocPaging(dev.state.dev, 0, null);
-    const hwpt: HwptPagingObj = { kind: 'hwpt_paging', id: this.#nextId, ioas, domain, autoDomain: true, nestParent: false, dirtyTracking: false };
+    const hwpt: HwptPagingObj = { kind: 'hwpt_paging', id: this.#allocId(), ioas, domain, autoDomain: true, nestParent: false, dirtyTracking: false };
     this.#attachHwpt(dev, hwpt);
-    this.#nextId++;
     this.#objects.set(hwpt.id, hwpt);
     return hwpt;
   }
@@ -251,7 +256,7 @@ export class IommufdCtx implements SimFile {
   /** `iommufd_ioas_alloc_ioctl`. */
   ioasAlloc(flags: number): { out_ioas_id: number } {
     if (flags) throw new KernelError('EOPNOTSUPP', 'IOMMU_IOAS_ALLOC', 'flags must be 0');
-    const ioas: IoasObj = { kind: 'ioas', id: this.#nextId++, areas: [] };
+    const ioas: IoasObj = { kind: 'ioas', id: this.#allocId(), areas: [] };
     this.#objects.set(ioas.id, ioas);
     return { out_ioas_id: ioas.id };
   }
@@ -417,7 +422,7 @@ export class IommufdCtx implements SimFile {
     const domain = dev.inst.domainAllocPaging(dev.state.dev, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data ?? null);
     return {
       kind: 'hwpt_paging',
-      id: this.#nextId++,
+      id: this.#allocId(),
       ioas,
       domain,
       autoDomain: false,
@@ -436,7 +441,7 @@ export class IommufdCtx implements SimFile {
       throw new KernelError('EINVAL', call, `hwpt ${parent.id} is not a nest parent of this driver`);
     }
     const domain = dev.inst.domainAllocNested(dev.state.dev, parent.domain, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data);
-    return { kind: 'hwpt_nested', id: this.#nextId++, parent, viommu: null, domain };
+    return { kind: 'hwpt_nested', id: this.#allocId(), parent, viommu: null, domain };
   }
 
   /** `iommufd_viommu_alloc_hwpt_nested`. */
@@ -447,7 +452,7 @@ export class IommufdCtx implements SimFile {
       throw new KernelError('EOPNOTSUPP', call, 'nested on a vIOMMU: flags, no data or no alloc_domain_nested');
     }
     const domain = dev.inst.viommuAllocDomainNested(viommu.drv, dev.state.dev, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data);
-    return { kind: 'hwpt_nested', id: this.#nextId++, parent: viommu.hwpt, viommu, domain };
+    return { kind: 'hwpt_nested', id: this.#allocId(), parent: viommu.hwpt, viommu, domain };
   }
 
   /** `iommufd_hwpt_set_dirty_tracking`. */
@@ -473,7 +478,7 @@ export class IommufdCtx implements SimFile {
     if (hwpt?.kind !== 'hwpt_paging') throw new KernelError('ENOENT', call, `${arg.hwpt_id} is not a paging HWPT`);
     if (!hwpt.nestParent) throw new KernelError('EINVAL', call, `hwpt ${hwpt.id} is not a nest parent`);
     const drv = inst.viommuInit(hwpt.domain, arg.type, dev.state.dev);
-    const viommu: ViommuObj = { kind: 'viommu', id: this.#nextId++, hwpt, drv, vdevs: new Map() };
+    const viommu: ViommuObj = { kind: 'viommu', id: this.#allocId(), hwpt, drv, vdevs: new Map() };
     this.#objects.set(viommu.id, viommu);
     return { out_viommu_id: viommu.id };
   }
@@ -489,7 +494,7 @@ export class IommufdCtx implements SimFile {
     if (dev.vdevice) throw new KernelError('EEXIST', call, 'device already has a vDEVICE');
     if (viommu.vdevs.has(arg.virt_id)) throw new KernelError('EEXIST', call, `virt_id 0x${arg.virt_id.toString(16)} in use`);
     dev.inst.vdeviceInit?.(viommu.drv, dev.state.dev, arg.virt_id);
-    const vdev = { kind: 'vdevice' as const, id: this.#nextId++, viommu, dev, virtId: arg.virt_id };
+    const vdev = { kind: 'vdevice' as const, id: this.#allocId(), viommu, dev, virtId: arg.virt_id };
     viommu.vdevs.set(arg.virt_id, vdev);
     dev.vdevice = vdev;
     this.#objects.set(vdev.id, vdev);

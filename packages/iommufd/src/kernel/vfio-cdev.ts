@@ -35,8 +35,6 @@ export class VfioCdevFile implements SimFile {
 
   ioctl(request: IoctlName, arg: unknown): unknown {
     if (request === 'VFIO_DEVICE_BIND_IOMMUFD') return this.#bind(arg as VfioDeviceBindIommufd);
-    const known: IoctlName[] = ['VFIO_DEVICE_GET_INFO', 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', 'VFIO_DEVICE_DETACH_IOMMUFD_PT'];
-    if (!known.includes(request)) throw new KernelError('ENOTTY', request, 'not a VFIO device ioctl');
     const b = this.#bound;
     if (!b) throw new KernelError('EINVAL', request, 'cdev not bound to an iommufd');
     switch (request) {
@@ -44,8 +42,10 @@ export class VfioCdevFile implements SimFile {
         return VFIO_PCI_INFO;
       case 'VFIO_DEVICE_ATTACH_IOMMUFD_PT':
         return this.#attach(b, arg as VfioDeviceAttachIommufdPt);
-      default:
+      case 'VFIO_DEVICE_DETACH_IOMMUFD_PT':
         return this.#detach(b, arg as VfioDeviceDetachIommufdPt);
+      default:
+        throw new KernelError('ENOTTY', request, 'not a VFIO device ioctl');
     }
   }
 
