@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { container } from 'tsyringe';
+import {
+  createAddressSpaceMemory,
+  FaultPlan,
+  findProfile,
+  IOMMU_DRIVER,
+  IOMMUFD_BACKEND_FACTORY,
+  KERNEL_SUBSYSTEM,
+  KERNEL_UAPI,
+  PCI_BRIDGE_ROLES,
+  PCITopology,
+  QEMU_PROFILE,
+  QemuError,
+  SimKernel,
+  Trace,
+  TRACE,
+  tracedKernel,
+  VFIO_IOMMU_IOMMUFD,
+  VIOMMU_PLUGIN,
+  vfioPciRealize,
+  vfioPciUnrealize,
+  type HostModel,
+  type MachineContext,
+} from '@viommu/core';
+import { register as registerIommufd } from '@viommu/iommufd';
+import { register as registerLegacyVfio } from '@viommu/legacy-vfio';
+import { register as registerIntelVtd } from '@viommu/intel-vtd';
+import { loadHost } from '../src/hosts/index.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/hosts');
+
+/**
+ * `-machine q35 -device intel-iommu,<options> -object iommufd,id=fd0
+ *  -device pcie-root-port,id=rp0 -device vfio-pci,host=<bdf>,bus=rp0,iommufd=fd0` on QEMU 10.0,
+ * against a host loaded the way `check --host <file>` loads it. Returns QEMU's message or 'ok'.
+ */
+function check(host: HostModel, options: string, bdf: string): string {
+  const profile = findProfile('10.0')!;
+  const c = container.createChildContainer();
+  registerIommufd(c);
+  registerLegacyVfio(c);
+  registerIntelVtd(c);
+  const trace = new Trace();
+  const sim = new SimKernel(host, c.resolveAll(IOMMU_DRIVER), new FaultPlan());
+  for (const s of c.resolveAll(KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
+  const kernel = tracedKernel(sim, trace);
+  c.register(KERNEL_UAPI, { useValue: kernel });
+  c.register(QEMU_PROFILE, { useValue: profile });
+  c.register(TRACE, { useValue: trace });
+  const pci = new PCITopology();
+  const machine: MachineContext = {
+    family: 'q35',
+    typeName: 'q35',
+    compatVersion: null,
+    accel: 'tcg',
+    props: {},
+    pci,
+    rootBus: pci.addRootBus('pcie.0', true),
+    addressSpaceMemory: createAddressSpaceMemory(),
+    viommus: [],
+    globals: {},
+  };
+  const plugin = c.resolveAll(VIOMMU_PLUGIN).find((p) => p.manifest.typeName === 'intel-iommu')!;
+  plugin.realize({
+    profile,
+    machine,
+    options: options.split(',').map((kv) => ({ key: kv.split('=')[0]!, value: kv.split('=')[1]! })),
+    trace,
+  });
+  const port = pci.plug({ typeName: 'pcie-root-port', id: 'rp0', bus: machine.rootBus, devfn: 0x10, role: PCI_BRIDGE_ROLES['pcie-root-port'] });
+  const pdev = pci.plug({ typeName: 'vfio-pci', bus: port.secondaryBus!, devfn: 0 });
+  const iommufd = c.resolve(IOMMUFD_BACKEND_FACTORY).create('fd0');
+  try {
+    const dev = vfioPciRealize({ host: bdf, pdev, backend: c.resolve(VFIO_IOMMU_IOMMUFD), iommufd, kernel, profile, addressSpaceMemory: machine.addressSpaceMemory, trace });
+    vfioPciUnrealize(dev, profile);
+    expect(sim.liveObjects().filter((o) => !o.kind.startsWith('fd:'))).to.deep.equal([]);
+    return 'ok';
+  } catch (e) {
+    if (e instanceof QemuError) {
+      expect(sim.liveObjects().filter((o) => !o.kind.startsWith('fd:'))).to.deep.equal([]);
+      return e.message;
+    }
+    throw e;
+  }
+}
+
+describe('check --host <imported file>: a check runs on a host read from a real boot log', () => {
+  it('ThinkPad W520 (intel-001 log): the assumed device behind dmar1 (MGAW 39) refuses the default aw-bits=48', () => {
+    const host = loadHost(join(FIXTURES, 'intel-001.dmesg.txt'));
+    expect(host.devices.find((d) => d.bdf === '0000:02:00.0')!.unit).to.equal('dmar1');
+    // vtd_check_hiod (hw/i386/intel_iommu.c, 10.0): "aw-bits %d > host aw-bits %d", prefixed by vfio_pci_realize
+    expect(check(host, 'caching-mode=on', '0000:02:00.0')).to.equal('vfio 0000:02:00.0: Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
+    expect(check(host, 'caching-mode=on,aw-bits=39', '0000:02:00.0')).to.equal('ok');
+  });
+
+  it('Dell PowerEdge R770 (intel-068 log, cap bit 63 set): aw-bits=48 fits its 57-bit units', () => {
+    const host = loadHost(join(FIXTURES, 'intel-068.dmesg.txt'));
+    expect(check(host, 'caching-mode=on', '0000:01:00.0')).to.equal('ok');
+  });
+});
