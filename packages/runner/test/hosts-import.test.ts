@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +161,21 @@ describe('importHost: capture directories and tars', () => {
     writeCapture(join(dir, 'w520'));
     execFileSync('tar', ['-czf', join(dir, 'w520.tar.gz'), '-C', join(dir, 'w520'), 'sys', 'proc', 'dev']);
     expectW520(importHost(join(dir, 'w520.tar.gz')));
+  });
+
+  it('reads a pax (POSIX) tar, whose long member names live in extended headers', () => {
+    writeCapture(join(dir, 'w520'));
+    execFileSync('tar', ['--format=posix', '-cf', join(dir, 'w520.tar'), '-C', join(dir, 'w520'), '.']);
+    expectW520(importHost(join(dir, 'w520.tar')));
+  });
+
+  it('refuses a file that only starts like a tar', () => {
+    writeCapture(join(dir, 'w520'));
+    execFileSync('tar', ['-cf', join(dir, 'w520.tar'), '-C', join(dir, 'w520'), '.']);
+    const bytes = readFileSync(join(dir, 'w520.tar'));
+    bytes.fill(0x41, 1024, 1536);
+    writeFileSync(join(dir, 'w520.tar'), bytes);
+    expect(inputError(() => importHost(join(dir, 'w520.tar'))).message).to.match(/w520\.tar: not a tar archive \(bad header at byte \d+\)$/);
   });
 
   it('refuses a capture whose device is in no IOMMU group', () => {

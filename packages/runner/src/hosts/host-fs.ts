@@ -45,7 +45,7 @@ interface TarEntry {
 }
 
 /**
- * A tar (ustar/GNU, optionally gzipped) of a capture. Member names are taken relative to `/`
+ * A tar (ustar, GNU or pax; optionally gzipped) of a capture. Member names are taken relative to `/`
  * (`sys/class/iommu/…`, `./sys/…` or `/sys/…`). File contents lose the NUL padding GNU tar adds
  * when a sysfs file is shorter than the size it reports.
  * @throws InputError naming the byte offset of a damaged header.
@@ -68,6 +68,11 @@ export function tarFs(bytes: Buffer, where: string): HostFs {
       longName = data.toString('utf8').replace(/\0.*$/s, '');
       continue;
     }
+    if (type === 'x') {
+      longName = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(data.toString('utf8'))?.[1];
+      continue;
+    }
+    if (type === 'g') continue;
     const name = longName ?? (prefix ? `${prefix}/${str(0, 100)}` : str(0, 100));
     longName = undefined;
     const path = `/${name.replace(/^\.?\/+/, '').replace(/\/+$/, '')}`;
