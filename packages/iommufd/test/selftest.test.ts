@@ -142,11 +142,17 @@ describe('iommufd selftest ports (mock driver)', () => {
       const c = new Ctx(simKernel());
       const ioas = c.ioasAlloc();
       c.mockDomain(0, ioas);
-      for (const length of [4096n, 8192n, 65536n]) {
-        const { iova } = c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: RW, ioas_id: ioas, user_va: 0x10000n, length, iova: 0n });
-        expect(iova % length).to.equal(0n);
+      for (const length of [4096n, 8192n, 65536n, 0x30000n]) {
+        const { iova } = c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: RW, ioas_id: ioas, user_va: 0n, length, iova: 0n });
+        expect(iova % (length === 0x30000n ? 0x40000n : length)).to.equal(0n); // roundup_pow_of_two(length)
         expect(iova >= MOCK_APERTURE_START && iova + length - 1n <= MOCK_APERTURE_LAST).to.equal(true);
       }
+      // a user_va aligned below the length lowers the IOVA alignment to the user_va's
+      const { iova } = c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: RW, ioas_id: ioas, user_va: 0x1000n, length: 0x100000n, iova: 0n });
+      expect(iova % 0x1000n).to.equal(0n);
+      // … but never below the IOAS alignment (MOCK_IO_PAGE_SIZE)
+      const low = { flags: RW, ioas_id: ioas, user_va: 0x400n, length: 0x100000n, iova: 0n };
+      expect(errnoOf(() => c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', low))).to.equal('EINVAL');
     });
 
     it('TEST_F(iommufd_ioas, iova_ranges): the aperture of the mock domain, EMSGSIZE with the count when short', () => {

@@ -32,7 +32,7 @@ import {
   type LiveObject,
   type SimFile,
 } from '@viommu/core';
-import { allowedRanges, IOVA_LAST, lowestBit, outsideAperture, overlaps } from './iova.js';
+import { allowedRanges, IOVA_LAST, lowestBit, outsideAperture, overlaps, PAGE_SIZE } from './iova.js';
 import type { DeviceObj, HwptNestedObj, HwptObj, HwptPagingObj, IoasObj, IommufdObj, ViommuObj } from './objects.js';
 
 /**
@@ -310,24 +310,32 @@ export class IommufdCtx implements SimFile {
       if (reserved.some((x) => overlaps(x, r))) throw new KernelError('EINVAL', call, 'iova in a reserved range');
       if (busy(r)) throw new KernelError('EEXIST', call, 'iova already mapped');
     } else {
-      iova = this.#allocIova(allowedRanges(reserved), arg.length, alignment, busy);
+      iova = this.#allocIova(allowedRanges(reserved), arg, alignment, busy);
     }
     ioas.areas.push({ iova, length: arg.length });
     return { iova };
   }
 
-  /** `iopt_alloc_iova`: the lowest free IOVA aligned to the length's lowest set bit. */
-  #allocIova(allowed: IovaRange[], length: bigint, alignment: bigint, busy: (r: IovaRange) => boolean): bigint {
-    const align = lowestBit(length) > alignment ? lowestBit(length) : alignment;
+  /**
+   * `iopt_alloc_iova`: the lowest free IOVA in `[PAGE_SIZE, ULONG_MAX - PAGE_SIZE]` aligned to
+   * `roundup_pow_of_two(length)`, or less when `user_va` is less aligned (THP-friendly).
+   */
+  #allocIova(allowed: IovaRange[], arg: IommuIoasMap, alignment: bigint, busy: (r: IovaRange) => boolean): bigint {
+    const call = 'IOMMU_IOAS_MAP';
+    const { length, user_va: addr } = arg;
+    if (length % alignment) throw new KernelError('EINVAL', call, 'length not aligned');
+    if (length >= IOVA_LAST / 2n) throw new KernelError('EOVERFLOW', call);
+    const pow2 = 1n << BigInt((length - 1n).toString(2).length);
+    const align = addr && lowestBit(addr) < pow2 ? lowestBit(addr) : pow2;
+    if (align < alignment) throw new KernelError('EINVAL', call, 'user_va alignment below the IOAS alignment');
     for (const hole of allowed) {
-      let start = ((hole.start + align - 1n) / align) * align;
-      while (start + length - 1n <= hole.last) {
-        const r = { start, last: start + length - 1n };
-        if (!busy(r)) return start;
-        start += align;
+      const first = hole.start > PAGE_SIZE ? hole.start : PAGE_SIZE;
+      const last = hole.last < IOVA_LAST - PAGE_SIZE ? hole.last : IOVA_LAST - PAGE_SIZE;
+      for (let start = ((first + align - 1n) / align) * align; start + length - 1n <= last; start += align) {
+        if (!busy({ start, last: start + length - 1n })) return start;
       }
     }
-    throw new KernelError('ENOSPC', 'IOMMU_IOAS_MAP', 'no free IOVA');
+    throw new KernelError('ENOSPC', call, 'no free IOVA');
   }
 
   /** `iommufd_ioas_unmap`: whole areas only; `(0, U64_MAX)` unmaps everything. */

@@ -1,5 +1,8 @@
 import type { IovaRange } from '@viommu/core';
 
+/** `PAGE_SIZE` of the simulated kernel (4 KiB). */
+export const PAGE_SIZE = 4096n;
+
 /** `ULONG_MAX` on a 64-bit kernel: the last IOVA. */
 export const IOVA_LAST = (1n << 64n) - 1n;
 
