@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '@viommu/core';
-import { hostFromJson, hostToJson, probeHost } from '../src/hosts/index.js';
+import { AMD_NOT_MODELLED, hostFromJson, hostToJson, probeHost } from '../src/hosts/index.js';
 import { pciDeviceFiles, vtdUnitFiles, writeTree } from './hosts-tree.js';
 
 // intel-069: a client with scalable-mode VT-d 7.0 units, cap bit 63 set (shared/data/real-hosts.json):
@@ -81,6 +81,23 @@ describe('probeHost (a tree standing for /)', () => {
     const { 'dev/iommu': _, 'dev/vfio/devices/vfio0': __, ...old } = CLIENT;
     writeTree(root, { ...old, 'proc/sys/kernel/osrelease': '5.15.0-116-generic\n' });
     expect(probeHost(root).host!.kernel).to.deep.include({ release: '5.15.0-116-generic', iommufd: false, vfioCdev: false, vfioType1: true });
+  });
+
+  it('lists an AMD-Vi unit with its raw EFR, and says checks are not modelled', () => {
+    // amd-001's EFR (shared/data/real-hosts.json: 'AMD-Vi: Extended features (0x206d73ef22254ade, 0x0)')
+    writeTree(root, {
+      'sys/devices/pci0000:00/0000:00:00.2/iommu/ivhd0/amd-iommu/features': '206d73ef22254ade\n',
+      'sys/class/iommu/ivhd0': { link: '../../devices/pci0000:00/0000:00:00.2/iommu/ivhd0' },
+      'proc/sys/kernel/osrelease': '5.15.0-116-generic\n',
+    });
+    const r = probeHost(root);
+    expect(r.host!.units).to.deep.equal([{ name: 'ivhd0', vendor: 'amd', registers: { efr: 0x206d73ef22254aden } }]);
+    expect(r.host!.devices).to.deep.equal([]);
+    expect(r.assumed).to.include(AMD_NOT_MODELLED);
+    writeTree(root, { 'sys/devices/pci0000:00/0000:00:00.2/iommu/ivhd0/amd-iommu/features': '206d73ef22254ade:0\n' });
+    const pair = probeHost(root);
+    expect(pair.host!.units).to.deep.equal([{ name: 'ivhd0', vendor: 'amd', registers: {}, extra: { features: '206d73ef22254ade:0' } }]);
+    expect(pair.assumed).to.include("ivhd0: features '206d73ef22254ade:0' kept as printed (which word is EFR depends on the kernel release)");
   });
 
   it('on a machine with no IOMMU says so plainly and gives no host', () => {

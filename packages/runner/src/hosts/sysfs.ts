@@ -53,11 +53,15 @@ export function readHostFs(fs: HostFs, logs: readonly { lines: readonly string[]
   assumed.push(...vtd.assumed);
   raw.push(...vtd.raw);
   for (const n of names.filter((n) => /^ivhd\d+$/.test(n))) {
+    // amd_iommu_show_features (drivers/iommu/amd/init.c): `%llx` (EFR) in older kernels, then
+    // `%llx:%llx` as features2:features, later as efr:efr2; a pair is kept as printed.
     const p = `${CLASS}/${n}/amd-iommu/features`;
-    const m = /^([0-9a-f]+)(?::([0-9a-f]+))?$/.exec((fs.read(p) ?? '').trim());
-    if (!m) throw new InputError(`${n}: no readable amd-iommu/features ('<efr>[:<efr2>]' hex)`, `${fs.where}: ${p}`);
-    units.push({ name: n, vendor: 'amd', registers: { efr: parseHexU64(m[1]!, 'efr'), ...(m[2] ? { efr2: parseHexU64(m[2], 'efr2') } : {}) } });
-    found.push(`${p}: AMD-Vi unit ${n}: efr 0x${m[1]}${m[2] ? ` efr2 0x${m[2]}` : ''}`);
+    const text = (fs.read(p) ?? '').trim();
+    const m = /^([0-9a-f]+)(:[0-9a-f]+)?$/.exec(text);
+    if (!m) throw new InputError(`${n}: no readable amd-iommu/features ('<hex>' or '<hex>:<hex>')`, `${fs.where}: ${p}`);
+    units.push({ name: n, vendor: 'amd', registers: m[2] ? {} : { efr: parseHexU64(m[1]!, 'efr') }, ...(m[2] ? { extra: { features: text } } : {}) });
+    found.push(`${p}: AMD-Vi unit ${n}: features ${text}`);
+    if (m[2]) assumed.push(`${n}: features '${text}' kept as printed (which word is EFR depends on the kernel release)`);
     if (!assumed.includes(AMD_NOT_MODELLED)) assumed.push(AMD_NOT_MODELLED);
   }
 
