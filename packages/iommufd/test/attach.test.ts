@@ -205,4 +205,28 @@ describe('iommufd_cdev_attach: the attach sequence (hw/vfio/iommufd.c)', () => {
     s.unrealize(b);
     expect(s.live()).to.deep.equal([]);
   });
+
+  it('detach: a failing DETACH is only reported; the kernel then refuses the DESTROYs (EBUSY), closing the fds frees all', () => {
+    const s = new Scenario(PROFILE_UPSTREAM, undefined, [{ call: 'VFIO_DEVICE_DETACH_IOMMUFD_PT', errno: 'EIO' }]);
+    const dev = s.realize(A, 1);
+    s.unrealize(dev);
+    const reports = s.trace.entries.filter((e) => e.name === 'error_report').map((e) => e.args?.['message']);
+    expect(reports).to.deep.equal([
+      'detach 0000:01:00.0 failed: Input/output error',
+      'Failed to free id: 3 Device or resource busy', // the HWPT: the device is still attached
+      'Failed to free id: 2 Device or resource busy', // the IOAS: the HWPT still uses it
+    ]);
+    expect(s.live()).to.deep.equal([]);
+  });
+
+  it('is deterministic: the same scenario twice gives the same trace, byte for byte', () => {
+    const once = () => {
+      const s = new Scenario(PROFILE_UPSTREAM, twoUnits(), [], { flags: ViommuFlag.WANT_NESTING_PARENT });
+      s.unrealize(s.realize(A, 1));
+      s.realize(B, 2);
+      s.realize(C, 3);
+      return JSON.stringify(s.trace.toJSON());
+    };
+    expect(once()).to.equal(once());
+  });
 });
