@@ -4,8 +4,8 @@ import type { ProfileId } from '@viommu/core';
 import { decodeCap, IntelIommuPlugin } from '../src/index.js';
 import { q35Machine, realizeCtx } from './helpers.js';
 
-/** Real answers of Debian's QEMU 7.2 (recorded by `dist/test/oracle/fixtures.js`). */
-const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/qemu-7.2.json', import.meta.url), 'utf8'));
+/** Real answers of Debian's QEMU 7.2 and 10.0 (recorded by `dist/test/oracle/fixtures.js`). */
+const fixture = (v: string) => JSON.parse(readFileSync(new URL(`../../test/fixtures/qemu-${v}.json`, import.meta.url), 'utf8'));
 type Answer = { ver: string; cap: string; ecap: string } | { error: string };
 
 const plugin = new IntelIommuPlugin();
@@ -19,20 +19,23 @@ function model(profile: ProfileId, options: string, accel: 'tcg' | 'kvm' = 'tcg'
   }
 }
 
-describe('intel-iommu registers and refusals against QEMU 7.2 (recorded fixtures)', () => {
-  for (const [options, answer] of Object.entries(fixture.tcg.answers as Record<string, Answer>)) {
-    it(`TCG -device intel-iommu${options ? `,${options}` : ''}`, () => {
-      expect(model('7.2', options)).to.deep.equal(answer);
-    });
-  }
-  for (const { kernelIrqchip, options, answer } of fixture.kvm.answers as { kernelIrqchip: 'on' | 'off' | 'split' | null; options: string; answer: Answer }[]) {
-    it(`KVM kernel-irqchip=${kernelIrqchip ?? '(default)'} ${options || '(defaults)'}`, () => {
-      expect(model('7.2', options, 'kvm', kernelIrqchip ?? undefined)).to.deep.equal(answer);
-    });
-  }
-});
+for (const profile of ['7.2', '10.0'] as const) {
+  const f = fixture(profile);
+  describe(`intel-iommu registers and refusals against ${f.qemu} (recorded)`, () => {
+    for (const [options, answer] of Object.entries(f.tcg.answers as Record<string, Answer>)) {
+      it(`TCG -device intel-iommu${options ? `,${options}` : ''}`, () => {
+        expect(model(profile, options)).to.deep.equal(answer);
+      });
+    }
+    for (const { kernelIrqchip, options, answer } of f.kvm.answers as { kernelIrqchip: 'on' | 'off' | 'split' | null; options: string; answer: Answer }[]) {
+      it(`KVM kernel-irqchip=${kernelIrqchip ?? '(default)'} ${options || '(defaults)'}`, () => {
+        expect(model(profile, options, 'kvm', kernelIrqchip ?? undefined)).to.deep.equal(answer);
+      });
+    }
+  });
+}
 
-describe('intel-iommu registers in 10.0 (QEMU 10.0.2 runs, qemu-intel-iommu.md §3.5)', () => {
+describe('intel-iommu registers in 10.0 (qemu-intel-iommu.md §3.5 run values)', () => {
   const cases: [string, string, string][] = [
     ['', '0xd2008c222f0606', '0xf00f4a'],
     ['aw-bits=39', '0xd2008c22260206', '0xf00f4a'],

@@ -1,51 +1,35 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { ProfileId } from '@viommu/core';
+import { mapBounded, qemuSet, type OracleVersion } from '@viommu/core/oracle';
 import { generateCases } from './generate.js';
 import { diffAnswers, modelIntelIommu } from './model.js';
-import { qtestIntelIommu, type QemuAnswer } from './qtest.js';
+import { qtestIntelIommu } from './qtest.js';
 
-/** The oracle binaries: Debian's QEMU 7.2 on PATH, QEMU 10.0 unpacked under `.cache/qemu/10.0`. */
-const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
-const ORACLES: { profile: ProfileId; binary: string; seed: number }[] = [
-  { profile: '7.2', binary: process.env.VIOMMU_QEMU_7_2 ?? 'qemu-system-x86_64', seed: 0x7202 },
-  { profile: '10.0', binary: process.env.VIOMMU_QEMU_10_0 ?? `${repoRoot}.cache/qemu/10.0/usr/bin/qemu-system-x86_64`, seed: 0x1000 },
+/**
+ * `npm run test:oracle`: for each oracle QEMU (7.2 on the system, 10.0 unpacked by
+ * `@viommu/core/oracle`), 300 seeded `-device intel-iommu,<options>` cases compared with the
+ * profile of the same name, field by field. Exit code 1 on any mismatch.
+ */
+const ORACLES: { profile: OracleVersion; seed: number }[] = [
+  { profile: '7.2', seed: 0x7202 },
+  { profile: '10.0', seed: 0x1000 },
 ];
 const CASES = Number(process.env.VIOMMU_ORACLE_CASES ?? 300);
 const PARALLEL = 8;
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
-
 let failed = false;
-for (const { profile, binary, seed } of ORACLES) {
-  if (binary.includes('/') && !existsSync(binary)) {
-    console.log(`profile ${profile}: ${binary} not found, skipped`);
-    continue;
-  }
+for (const { profile, seed } of ORACLES) {
+  const { x86_64: binary } = await qemuSet(profile, { install: process.env.VIOMMU_ORACLE_INSTALL === '1' });
   const cases = generateCases(profile, seed, CASES);
-  const answers = await mapLimit(cases, PARALLEL, (o) => qtestIntelIommu(binary, o));
+  const answers = await mapBounded(cases, PARALLEL, (o) => qtestIntelIommu(binary, o));
   let match = 0;
   let refused = 0;
   cases.forEach((o, i) => {
-    const q: QemuAnswer = answers[i]!;
+    const q = answers[i]!;
     if (!q.ok) refused++;
     const d = diffAnswers(q, modelIntelIommu(profile, o));
     if (d.length === 0) match++;
     else console.log(`MISMATCH ${profile} -device intel-iommu,${o}\n  ${d.join('\n  ')}`);
   });
-  console.log(`profile ${profile} (${binary}): ${match}/${cases.length} match (${refused} refused by QEMU, ${cases.length - refused} with registers)`);
+  console.log(`profile ${profile} (${binary.versionLine}): ${match}/${cases.length} match (${refused} refused by QEMU, ${cases.length - refused} with registers)`);
   if (match !== cases.length) failed = true;
 }
 process.exitCode = failed ? 1 : 0;
