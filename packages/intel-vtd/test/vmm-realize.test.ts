@@ -80,6 +80,29 @@ describe('intel-iommu realize checks per profile (QEMU order and text)', () => {
   });
 });
 
+describe('machine-type compat and -global against QEMU 7.2 and 10.0 runs', () => {
+  const regs = (p: ProfileId, options: string, machine = q35Machine()) => {
+    const r = plugin.realize(realizeCtx(p, machine, options)).registers();
+    return [r.cap, r.ecap];
+  };
+  it('pc-q35-9.1 on 10.0: aw-bits 39 (CAP 0xd2008c22260206)', () => {
+    expect(regs('10.0', '', q35Machine({ compat: [9, 1] }))).to.deep.equal([0xd2008c22260206n, 0xf00f4an]);
+  });
+  it('pc-q35-2.7: dma-drain off, pt off, x-buggy-eim on (CAP 0x12008c22260206, ECAP 0xf00f1a with intremap=on,eim=on)', () => {
+    for (const p of ['7.2', '10.0'] as const) {
+      expect(regs(p, 'intremap=on,eim=on', q35Machine({ compat: [2, 7] }))).to.deep.equal([0x12008c22260206n, 0xf00f1an]);
+    }
+  });
+  it('a -global value goes through the same realize checks', () => {
+    const m = () => q35Machine({ globals: { 'intel-iommu': { 'aw-bits': '40' } } });
+    expect(refusal('7.2', '', m()).message).to.equal('Supported values for aw-bits are: 39, 48');
+    expect(refusal('10.0', '', m()).message).to.equal('Legacy mode: supported values for aw-bits are: 39, 48');
+    expect(refusal('10.0', '', q35Machine({ globals: { 'intel-iommu': { nosuch: '1' } } })).message).to.equal(
+      "can't apply global intel-iommu.nosuch=1: Property 'intel-iommu.nosuch' not found",
+    );
+  });
+});
+
 describe('intel-iommu properties per profile', () => {
   const names = (p: ProfileId) => vtdProperties(p).map((d) => d.name).sort();
   it('10.0 has exactly the properties of `-device intel-iommu,help` (QEMU 10.0.2)', () => {
