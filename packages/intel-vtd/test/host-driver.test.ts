@@ -71,6 +71,11 @@ describe('intel-iommu driver: hw_info, aperture, capabilities', () => {
     expect(probe(UNITS.serverNested, '6.12.0', 'intel_iommu=sm_off').capable('DIRTY_TRACKING')).to.equal(false);
     expect(probe(UNITS.desktop39).reservedRegions(DEV)).to.deep.equal([{ start: 0xfee00000n, last: 0xfeefffffn }]);
   });
+  it('no vIOMMU object on VT-d (IOMMU_VIOMMU_ALLOC → EOPNOTSUPP in the core)', () => {
+    const inst = probe(UNITS.serverNested);
+    expect(inst.getViommuSize).to.equal(undefined);
+    expect(inst.viommuInit).to.equal(undefined);
+  });
   it('max PASIDs: 2 << PSS limited by the device; 0 without scalable-mode PASID', () => {
     expect(probe(UNITS.serverNested).maxPasids(DEV)).to.equal(2 ** 20);
     expect(probe(UNITS.serverNoSm).maxPasids(DEV)).to.equal(0);

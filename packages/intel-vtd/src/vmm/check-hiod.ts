@@ -31,7 +31,7 @@ export function vtdCheckHiodAccel(profile: ProfileId, c: VtdConfig, hiod: HostIO
   const vtd = caps.vendor_caps;
   const hostCap = vtd?.type === IOMMU_HW_INFO_TYPE_INTEL_VTD ? vtd.cap_reg : 0n;
   if (c.fs1gp && !testBit(hostCap, VTD_CAP_FS1GP_BIT)) throw fail('First stage 1GB large page is unsupported by host IOMMU');
-  if (VTD_PROFILES[profile].pss === 'pasid-bits' && caps.max_pasid_log2 !== 0) {
+  if (VTD_PROFILES[profile].hiodPasidBitsCheck && caps.max_pasid_log2 !== 0) {
     // uint8_t hpasid = VTD_ECAP_GET_PSS(vtd->ecap_reg) + 1
     const hpasid = (Number(field(vtd?.type === IOMMU_HW_INFO_TYPE_INTEL_VTD ? vtd.ecap_reg : 0n, 35, 5)) + 1) & 0xff;
     if (c.pasidBits > hpasid) throw fail(`PASID bits size ${c.pasidBits} > host IOMMU PASID bits size ${hpasid}`);

@@ -53,6 +53,8 @@ export interface VtdProfile {
   readonly cachingModeCheck: 'machine-init-done' | 'set-iommu-device';
   /** First stage in `vtd_check_hiod`: refuse every device (9.2–10.2) or `vtd_check_hiod_accel` (2026). */
   readonly fstsHiod: 'refuse' | 'accel';
+  /** `vtd_check_hiod_accel` compares `pasid-bits` with the host's PSS + 1 (with `pasid-bits`). */
+  readonly hiodPasidBitsCheck: boolean;
   /** `get_viommu_flags`: none, nesting parent + dirty tracking, plus the PASID flags. */
   readonly viommuFlags: 'none' | 'nesting' | 'nesting+pasid';
   /** `get_host_iommu_quirks` (2026, CONFIG_VTD_ACCEL). */
@@ -86,6 +88,7 @@ const V7_2: VtdProfile = {
   hiod: false,
   cachingModeCheck: 'machine-init-done',
   fstsHiod: 'refuse',
+  hiodPasidBitsCheck: false,
   viommuFlags: 'none',
   hostQuirks: false,
   iotlbInfo: false,
@@ -126,6 +129,7 @@ const UPSTREAM: VtdProfile = {
   pss: 'pasid-bits',
   ptBit: 'cap-bug',
   fstsHiod: 'accel',
+  hiodPasidBitsCheck: true,
   viommuFlags: 'nesting+pasid',
   hostQuirks: true,
 };
