@@ -1,0 +1,34 @@
+#!/bin/sh
+# Records what the installed QEMU 7.2 (Debian 12 qemu-system-x86) does during a legacy VFIO
+# attach against vfio-type1-shim.c, with a fault injected at each kernel call in turn, into
+# test/fixtures/qemu-7.2-legacy-attach.json. Needs root (a private mount namespace fakes
+# /sys/bus/pci/devices/0000:01:00.0/iommu_group -> group 7), gcc and python3.
+# Run from the package directory: sh oracle/record-qemu-7.2.sh
+set -eu
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+gcc -shared -fPIC -O1 -o "$work/shim.so" oracle/vfio-type1-shim.c -ldl
+version=$(qemu-system-x86_64 --version | head -1)
+for k in $(seq 0 12); do
+  unshare -m --propagation private sh -c "
+    mount -t tmpfs none /sys/bus/pci/devices &&
+    mkdir /sys/bus/pci/devices/0000:01:00.0 &&
+    ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
+    SHIM_LOG=$work/calls$k SHIM_FAIL_AT=$k LD_PRELOAD=$work/shim.so timeout 20 \
+      qemu-system-x86_64 -machine q35 -accel tcg -S -display none -nodefaults \
+      -device vfio-pci,host=0000:01:00.0 </dev/null 2>$work/stderr$k" || true
+done
+python3 - "$work" "$version" > test/fixtures/qemu-7.2-legacy-attach.json <<'PY'
+import json, sys
+work, version = sys.argv[1], sys.argv[2]
+runs = []
+for k in range(13):
+    calls = open(f"{work}/calls{k}").read().splitlines()
+    runs.append({"failAt": k, "calls": calls, "stderr": open(f"{work}/stderr{k}").read().splitlines()})
+print(json.dumps({
+    "qemu": version,
+    "command": "qemu-system-x86_64 -machine q35 -accel tcg -S -display none -nodefaults -device vfio-pci,host=0000:01:00.0",
+    "kernel": "oracle/vfio-type1-shim.c (group 7, type1v2, IOVA 48-bit minus the x86 MSI window, faults: EIO)",
+    "runs": runs,
+}, indent=1))
+PY

@@ -1,0 +1,48 @@
+import { QemuError } from '@viommu/core';
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { calls, host, machine } from './helpers.js';
+
+/**
+ * The simulation against the real QEMU 7.2 binary: `oracle/record-qemu-7.2.sh` ran Debian's
+ * qemu-system-x86_64 7.2.22 over `oracle/vfio-type1-shim.c` (a fake type1 kernel with the
+ * same answers as this host: group 7, type1v2, 48-bit aperture minus the MSI window) and
+ * failed each kernel call in turn with EIO. Each run records QEMU's calls and its error.
+ */
+interface Run {
+  readonly failAt: number;
+  readonly calls: readonly string[];
+  readonly stderr: readonly string[];
+}
+const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/qemu-7.2-legacy-attach.json', import.meta.url), 'utf8')) as { qemu: string; runs: Run[] };
+const PREFIX = 'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: ';
+const H = host({ apertureBits: 48, devices: [{ bdf: '0000:01:00.0', group: 7 }] });
+
+describe(`oracle: ${fixture.qemu}, legacy attach with a fault at each call`, () => {
+  it('covers the fault-free run and a fault at each of the 12 calls', () => {
+    expect(fixture.runs.map((r) => r.failAt)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  for (const run of fixture.runs) {
+    it(`fault at call ${run.failAt}${run.failAt ? ` (${run.calls[run.failAt - 1]})` : ''}: same calls, same unwind, same message`, () => {
+      const m = machine(H, '7.2', run.failAt ? [{ atCall: run.failAt, errno: 'EIO' }] : []);
+      let err: QemuError | null = null;
+      try {
+        m.backend.attachDevice(m.request('0000:01:00.0'));
+      } catch (e) {
+        if (!(e instanceof QemuError)) throw e;
+        err = e;
+      }
+      if (err) {
+        expect(calls(m.trace)).to.deep.equal(run.calls);
+        expect(PREFIX + err.message).to.equal(run.stderr[0]);
+        expect(err.hint).to.equal(run.stderr[1]);
+      } else {
+        // QEMU attached and failed later in vfio_pci_realize (region info), past the backend
+        const attach = run.calls.slice(0, run.calls.indexOf('VFIO_DEVICE_GET_INFO') + 1);
+        expect(calls(m.trace)).to.deep.equal(attach);
+        expect(run.stderr[0]).to.equal(`${PREFIX}failed to get region 0 info: Inappropriate ioctl for device`);
+      }
+    });
+  }
+});
