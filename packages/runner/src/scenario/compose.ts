@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import {
+  FAULT_PLAN,
+  FaultPlan,
+  HOST_MODEL,
+  IOMMU_DRIVER,
+  KERNEL_OBJECTS,
+  KERNEL_SUBSYSTEM,
+  KERNEL_UAPI,
+  QEMU_PROFILE,
+  SIMULATED_KERNEL,
+  SimKernel,
+  Trace,
+  TRACE,
+  tracedKernel,
+  type FaultSpec,
+  type HostModel,
+  type QemuProfile,
+} from '@viommu/core';
+import { container as globalContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
+import { discoverPlugins, type PluginPackage } from '../plugins/discovery.js';
+
+/** Every value registered under a multi token, or none when nothing registered it. */
+export function resolveAllOrNone<T>(c: DependencyContainer, token: InjectionToken<T>): T[] {
+  return c.isRegistered(token, true) ? c.resolveAll(token) : [];
+}
+
+/**
+ * The composition root: one tsyringe container for the process, holding nothing that
+ * belongs to a scenario, and the plugin packages discovered once. Each scenario gets its own
+ * child container (`scenario()`), so no state crosses scenarios.
+ */
+export class Composition {
+  private constructor(
+    readonly root: DependencyContainer,
+    readonly packages: readonly PluginPackage[],
+    readonly notes: readonly string[],
+  ) {}
+
+  /** Discovers the plugin packages (built-ins and declared ones) and creates the root. */
+  static async create(cwd?: string): Promise<Composition> {
+    const found = await discoverPlugins({ cwd });
+    return new Composition(globalContainer.createChildContainer(), found.packages, found.notes);
+  }
+
+  /** A composition over given packages (tests, embedders). */
+  static of(packages: readonly PluginPackage[]): Composition {
+    return new Composition(globalContainer.createChildContainer(), packages, []);
+  }
+
+  /**
+   * A scenario's container: the host, profile, trace and fault plan; every package's
+   * registrations; a `SimKernel` for the host with every `IOMMU_DRIVER` and
+   * `KERNEL_SUBSYSTEM`, exposed traced as `KERNEL_UAPI` and raw as `KERNEL_OBJECTS`.
+   */
+  scenario(host: HostModel, profile: QemuProfile, faults: readonly FaultSpec[] = []): DependencyContainer {
+    const c = this.root.createChildContainer();
+    const trace = new Trace();
+    const plan = new FaultPlan(faults);
+    c.register(HOST_MODEL, { useValue: host });
+    c.register(QEMU_PROFILE, { useValue: profile });
+    c.register(TRACE, { useValue: trace });
+    c.register(FAULT_PLAN, { useValue: plan });
+    for (const p of this.packages) p.register(c);
+    const sim = new SimKernel(host, resolveAllOrNone(c, IOMMU_DRIVER), plan);
+    for (const s of resolveAllOrNone(c, KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
+    c.register(SIMULATED_KERNEL, { useValue: sim });
+    c.register(KERNEL_OBJECTS, { useValue: sim });
+    c.register(KERNEL_UAPI, { useValue: tracedKernel(sim, trace) });
+    return c;
+  }
+}

@@ -1,0 +1,92 @@
+import { hex, type ErrnoName, type LiveObject, type ProfileId, type Stage, type Trace } from '@viommu/core';
+
+/** A realized vIOMMU as the verdict reports it. */
+export interface ViommuReport {
+  readonly typeName: string;
+  readonly id?: string;
+  /** Guest-visible registers by the plugin manifest's names. */
+  readonly registers: Readonly<Record<string, bigint>>;
+  /** `get_viommu_flags` (0 on profiles without the API). */
+  readonly flags: bigint;
+}
+
+/** QEMU's refusal: what it prints and where in the flow it happened. */
+export interface Refusal {
+  /** QEMU's message (without binary and location). */
+  readonly message: string;
+  /** QEMU's location (`-device vfio-pci,host=…`), absent for machine-wide errors. */
+  readonly location?: string;
+  readonly stage: Stage;
+  readonly errno?: ErrnoName;
+  /** Lines QEMU prints after the message. */
+  readonly hint?: string;
+  /** The whole first line as QEMU prints it. */
+  readonly printed: string;
+}
+
+/** The outcome of one check. */
+export interface Verdict {
+  readonly ok: boolean;
+  readonly profile: ProfileId;
+  readonly release: string;
+  readonly qemuBinary: string;
+  /** Resolved machine type (`pc-q35-10.0`). */
+  readonly machine: string;
+  readonly host: string;
+  readonly refusal?: Refusal;
+  readonly trace: Trace;
+  readonly viommus: readonly ViommuReport[];
+  /** IOMMU objects the kernel holds once QEMU is up (HWPTs, vIOMMUs, vDEVICEs). */
+  readonly kernelObjects: readonly LiveObject[];
+  /** Options ignored and choices made for the user. */
+  readonly notes: readonly string[];
+}
+
+/** `error_report` format: `<binary>: [<location>: ]<message>`. */
+export function printRefusal(binary: string, location: string | undefined, message: string): string {
+  return `${binary}: ${location ? `${location}: ` : ''}${message}`;
+}
+
+/** The verdict as plain JSON (bigints as `0x…`). */
+export function verdictToJson(v: Verdict): unknown {
+  return {
+    ok: v.ok,
+    profile: v.profile,
+    release: v.release,
+    qemuBinary: v.qemuBinary,
+    machine: v.machine,
+    host: v.host,
+    ...(v.refusal ? { refusal: v.refusal } : {}),
+    viommus: v.viommus.map((d) => ({
+      typeName: d.typeName,
+      ...(d.id ? { id: d.id } : {}),
+      flags: hex(d.flags),
+      registers: Object.fromEntries(Object.entries(d.registers).map(([k, r]) => [k, hex(r)])),
+    })),
+    kernelObjects: v.kernelObjects,
+    notes: v.notes,
+    trace: v.trace.toJSON(),
+  };
+}
+
+/** The verdict for people: verdict line, QEMU's text, vIOMMUs, kernel objects, trace. */
+export function formatVerdict(v: Verdict, opts: { trace?: boolean } = {}): string {
+  const lines: string[] = [];
+  lines.push(`${v.ok ? 'OK' : 'REFUSED'}: ${v.qemuBinary} ${v.machine}, profile ${v.profile} (${v.release}), host ${v.host}`);
+  if (v.refusal) {
+    lines.push(v.refusal.printed);
+    if (v.refusal.hint) lines.push(...v.refusal.hint.split('\n'));
+    lines.push(`  stage: ${v.refusal.stage}${v.refusal.errno ? `, errno ${v.refusal.errno}` : ''}`);
+  }
+  for (const d of v.viommus) {
+    const regs = Object.entries(d.registers).map(([k, r]) => `${k}=${hex(r)}`).join(' ');
+    lines.push(`vIOMMU ${d.typeName}${d.id ? ` id=${d.id}` : ''}: flags=${hex(d.flags)} ${regs}`);
+  }
+  for (const o of v.kernelObjects) lines.push(`kernel: ${o.kind} ${o.id}${o.description ? ` ${o.description}` : ''}`);
+  for (const n of v.notes) lines.push(`note: ${n}`);
+  if (opts.trace !== false && v.trace.entries.length > 0) {
+    lines.push('trace:');
+    lines.push(v.trace.format());
+  }
+  return lines.join('\n');
+}
