@@ -10,6 +10,7 @@ import {
   InputError,
   KernelError,
   type IommuHwptVtdS1,
+  type IommuInstance,
 } from '@viommu/core';
 import { decodeCap, decodeEcap, IntelIommuDriver, IOMMU_VTD_S1_EAFE, IOMMU_VTD_S1_SRE } from '../src/index.js';
 import { DEV, probe, UNITS } from './hosts.js';
@@ -72,7 +73,7 @@ describe('intel-iommu driver: hw_info, aperture, capabilities', () => {
     expect(probe(UNITS.desktop39).reservedRegions(DEV)).to.deep.equal([{ start: 0xfee00000n, last: 0xfeefffffn }]);
   });
   it('no vIOMMU object on VT-d (IOMMU_VIOMMU_ALLOC → EOPNOTSUPP in the core)', () => {
-    const inst = probe(UNITS.serverNested);
+    const inst: IommuInstance = probe(UNITS.serverNested);
     expect(inst.getViommuSize).to.equal(undefined);
     expect(inst.viommuInit).to.equal(undefined);
   });
