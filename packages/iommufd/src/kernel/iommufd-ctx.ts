@@ -6,14 +6,9 @@ import {
   IOMMU_HW_INFO_TYPE_DEFAULT,
   IOMMU_HW_INFO_TYPE_NONE,
   IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
-  IOMMU_HWPT_ALLOC_NEST_PARENT,
-  IOMMU_HWPT_ALLOC_PASID,
   IOMMU_HWPT_DATA_NONE,
   IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
   IOMMU_HWPT_FAULT_ID_VALID,
-  IOMMU_IOAS_MAP_FIXED_IOVA,
-  IOMMU_IOAS_MAP_READABLE,
-  IOMMU_IOAS_MAP_WRITEABLE,
   IOMMU_VIOMMU_TYPE_DEFAULT,
   KernelError,
   type ErrnoName,
@@ -32,8 +27,10 @@ import {
   type LiveObject,
   type SimFile,
 } from '@viommu/core';
-import { allowedRanges, IOVA_LAST, lowestBit, outsideAperture, overlaps, PAGE_SIZE } from './iova.js';
-import type { DeviceObj, HwptNestedObj, HwptObj, HwptPagingObj, IoasObj, IommufdObj, ViommuObj } from './objects.js';
+import { hwptNestedAlloc, hwptPagingAlloc, viommuHwptNestedAlloc } from './hw-pagetable.js';
+import { ioptMap, ioptUnmap } from './io-pagetable.js';
+import { allowedRanges, IOVA_LAST, lowestBit, outsideAperture, overlaps } from './iova.js';
+import type { DeviceObj, HwptObj, HwptPagingObj, IoasObj, IommufdObj, ViommuObj } from './objects.js';
 
 /**
  * One iommufd context (`struct iommufd_ctx`, `drivers/iommu/iommufd/main.c`): the object
@@ -291,68 +288,15 @@ export class IommufdCtx implements SimFile {
     return out;
   }
 
-  /** `iommufd_ioas_map` → `iopt_map_user_pages` / `iopt_check_iova`. */
+  /** `iommufd_ioas_map`. */
   ioasMap(arg: IommuIoasMap): { iova: bigint } {
-    const call = 'IOMMU_IOAS_MAP';
-    const known = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
-    if (arg.flags & ~known) throw new KernelError('EOPNOTSUPP', call, 'unknown flags');
-    if (arg.iova > IOVA_LAST || arg.length > IOVA_LAST || arg.iova + arg.length - 1n > IOVA_LAST) throw new KernelError('EOVERFLOW', call);
-    if (!(arg.flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE))) throw new KernelError('EINVAL', call, 'neither readable nor writeable');
-    const ioas = this.#ioas(arg.ioas_id, call);
-    if (arg.length === 0n) throw new KernelError('EINVAL', call, 'length 0');
-    const { reserved, alignment } = this.#reserved(ioas);
-    const busy = (r: IovaRange) => ioas.areas.some((a) => overlaps({ start: a.iova, last: a.iova + a.length - 1n }, r));
-    let iova: bigint;
-    if (arg.flags & IOMMU_IOAS_MAP_FIXED_IOVA) {
-      iova = arg.iova;
-      const r = { start: iova, last: iova + arg.length - 1n };
-      if (iova % alignment) throw new KernelError('EINVAL', call, 'iova not aligned');
-      if (reserved.some((x) => overlaps(x, r))) throw new KernelError('EINVAL', call, 'iova in a reserved range');
-      if (busy(r)) throw new KernelError('EEXIST', call, 'iova already mapped');
-    } else {
-      iova = this.#allocIova(allowedRanges(reserved), arg, alignment, busy);
-    }
-    ioas.areas.push({ iova, length: arg.length });
-    return { iova };
+    const ioas = this.#ioas(arg.ioas_id, 'IOMMU_IOAS_MAP');
+    return { iova: ioptMap(ioas, this.#reserved(ioas), arg) };
   }
 
-  /**
-   * `iopt_alloc_iova`: the lowest free IOVA in `[PAGE_SIZE, ULONG_MAX - PAGE_SIZE]` aligned to
-   * `roundup_pow_of_two(length)`, or less when `user_va` is less aligned (THP-friendly).
-   */
-  #allocIova(allowed: IovaRange[], arg: IommuIoasMap, alignment: bigint, busy: (r: IovaRange) => boolean): bigint {
-    const call = 'IOMMU_IOAS_MAP';
-    const { length, user_va: addr } = arg;
-    if (length % alignment) throw new KernelError('EINVAL', call, 'length not aligned');
-    if (length >= IOVA_LAST / 2n) throw new KernelError('EOVERFLOW', call);
-    const pow2 = 1n << BigInt((length - 1n).toString(2).length);
-    const align = addr && lowestBit(addr) < pow2 ? lowestBit(addr) : pow2;
-    if (align < alignment) throw new KernelError('EINVAL', call, 'user_va alignment below the IOAS alignment');
-    for (const hole of allowed) {
-      const first = hole.start > PAGE_SIZE ? hole.start : PAGE_SIZE;
-      const last = hole.last < IOVA_LAST - PAGE_SIZE ? hole.last : IOVA_LAST - PAGE_SIZE;
-      for (let start = ((first + align - 1n) / align) * align; start + length - 1n <= last; start += align) {
-        if (!busy({ start, last: start + length - 1n })) return start;
-      }
-    }
-    throw new KernelError('ENOSPC', call, 'no free IOVA');
-  }
-
-  /** `iommufd_ioas_unmap`: whole areas only; `(0, U64_MAX)` unmaps everything. */
+  /** `iommufd_ioas_unmap`. */
   ioasUnmap(arg: IommuIoasUnmap): { length: bigint } {
-    const ioas = this.#ioas(arg.ioas_id, 'IOMMU_IOAS_UNMAP');
-    if (arg.iova === 0n && arg.length === IOVA_LAST) {
-      const total = ioas.areas.reduce((s, a) => s + a.length, 0n);
-      ioas.areas.length = 0;
-      return { length: total };
-    }
-    if (arg.length === 0n) throw new KernelError('EINVAL', 'IOMMU_IOAS_UNMAP', 'length 0');
-    const r = { start: arg.iova, last: arg.iova + arg.length - 1n };
-    const hit = ioas.areas.filter((a) => overlaps({ start: a.iova, last: a.iova + a.length - 1n }, r));
-    const split = hit.some((a) => a.iova < r.start || a.iova + a.length - 1n > r.last);
-    if (!hit.length || split) throw new KernelError('ENOENT', 'IOMMU_IOAS_UNMAP', split ? 'would split a mapping' : 'nothing mapped');
-    for (const a of hit) ioas.areas.splice(ioas.areas.indexOf(a), 1);
-    return { length: hit.reduce((s, a) => s + a.length, 0n) };
+    return { length: ioptUnmap(this.#ioas(arg.ioas_id, 'IOMMU_IOAS_UNMAP'), arg) };
   }
 
   /** `iommufd_get_hw_info`. */
@@ -393,74 +337,14 @@ export class IommufdCtx implements SimFile {
     const pt = this.#objects.get(arg.pt_id);
     if (!pt) throw fail('EINVAL', `pt_id ${arg.pt_id} does not exist`);
     let hwpt: HwptObj;
-    if (pt.kind === 'ioas') hwpt = this.#allocPaging(dev, pt, arg);
-    else if (pt.kind === 'hwpt_paging') hwpt = this.#allocNested(dev, pt, arg);
-    else if (pt.kind === 'viommu') hwpt = this.#allocViommuNested(dev, pt, arg);
+    const id = this.#allocId();
+    if (pt.kind === 'ioas') hwpt = hwptPagingAlloc(this.features, id, dev, pt, arg);
+    else if (pt.kind === 'hwpt_paging') hwpt = hwptNestedAlloc(this.features, id, dev, pt, arg);
+    else if (pt.kind === 'viommu') hwpt = viommuHwptNestedAlloc(this.features, id, dev, pt, arg);
     else throw fail('EINVAL', `pt_id ${arg.pt_id} is a ${pt.kind}`);
     if (arg.flags & IOMMU_HWPT_FAULT_ID_VALID) throw fail('ENOENT', `fault_id ${arg.fault_id ?? 0} is not a fault queue`);
     this.#objects.set(hwpt.id, hwpt);
     return { out_hwpt_id: hwpt.id };
-  }
-
-  /** Flags this kernel release knows for a paging HWPT. */
-  #pagingFlags(): number {
-    const f = this.features;
-    return (
-      IOMMU_HWPT_ALLOC_NEST_PARENT |
-      (f.dirtyTracking ? IOMMU_HWPT_ALLOC_DIRTY_TRACKING : 0) |
-      (f.faultId ? IOMMU_HWPT_FAULT_ID_VALID : 0) |
-      (f.hwptPasid ? IOMMU_HWPT_ALLOC_PASID : 0)
-    );
-  }
-
-  #nestedFlags(): number {
-    return (this.features.faultId ? IOMMU_HWPT_FAULT_ID_VALID : 0) | (this.features.hwptPasid ? IOMMU_HWPT_ALLOC_PASID : 0);
-  }
-
-  /** `iommufd_hwpt_paging_alloc`: the driver never sees FAULT_ID_VALID. */
-  #allocPaging(dev: DeviceObj, ioas: IoasObj, arg: IommuHwptAlloc): HwptPagingObj {
-    const call = 'IOMMU_HWPT_ALLOC';
-    if (arg.flags & ~this.#pagingFlags()) throw new KernelError('EOPNOTSUPP', call, `flags 0x${arg.flags.toString(16)}`);
-    if (arg.flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING && !dev.inst.capable('DIRTY_TRACKING', dev.state.dev)) {
-      throw new KernelError('EOPNOTSUPP', call, 'device IOMMU cannot track dirty pages');
-    }
-    if (arg.flags & IOMMU_HWPT_FAULT_ID_VALID && arg.flags & IOMMU_HWPT_ALLOC_NEST_PARENT) {
-      throw new KernelError('EOPNOTSUPP', call, 'FAULT_ID_VALID on a nest parent');
-    }
-    const domain = dev.inst.domainAllocPaging(dev.state.dev, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data ?? null);
-    return {
-      kind: 'hwpt_paging',
-      id: this.#allocId(),
-      ioas,
-      domain,
-      autoDomain: false,
-      nestParent: (arg.flags & IOMMU_HWPT_ALLOC_NEST_PARENT) !== 0,
-      dirtyTracking: false,
-    };
-  }
-
-  /** `iommufd_hwpt_nested_alloc`. */
-  #allocNested(dev: DeviceObj, parent: HwptPagingObj, arg: IommuHwptAlloc): HwptNestedObj {
-    const call = 'IOMMU_HWPT_ALLOC';
-    if (arg.flags & ~this.#nestedFlags() || !arg.data || !dev.inst.domainAllocNested) {
-      throw new KernelError('EOPNOTSUPP', call, 'nested: flags, no data or no domain_alloc_nested');
-    }
-    if (parent.autoDomain || !parent.nestParent || parent.domain.owner.driver !== dev.inst.driver) {
-      throw new KernelError('EINVAL', call, `hwpt ${parent.id} is not a nest parent of this driver`);
-    }
-    const domain = dev.inst.domainAllocNested(dev.state.dev, parent.domain, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data);
-    return { kind: 'hwpt_nested', id: this.#allocId(), parent, viommu: null, domain };
-  }
-
-  /** `iommufd_viommu_alloc_hwpt_nested`. */
-  #allocViommuNested(dev: DeviceObj, viommu: ViommuObj, arg: IommuHwptAlloc): HwptNestedObj {
-    const call = 'IOMMU_HWPT_ALLOC';
-    if (viommu.drv.owner !== dev.inst) throw new KernelError('EINVAL', call, 'device behind another IOMMU than the vIOMMU');
-    if (arg.flags & ~this.#nestedFlags() || !arg.data || !dev.inst.viommuAllocDomainNested) {
-      throw new KernelError('EOPNOTSUPP', call, 'nested on a vIOMMU: flags, no data or no alloc_domain_nested');
-    }
-    const domain = dev.inst.viommuAllocDomainNested(viommu.drv, dev.state.dev, arg.flags & ~IOMMU_HWPT_FAULT_ID_VALID, arg.data);
-    return { kind: 'hwpt_nested', id: this.#allocId(), parent: viommu.hwpt, viommu, domain };
   }
 
   /** `iommufd_hwpt_set_dirty_tracking`. */
