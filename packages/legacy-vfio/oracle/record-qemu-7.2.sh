@@ -18,6 +18,15 @@ for k in $(seq 0 12); do
       qemu-system-x86_64 -machine q35 -accel tcg -S -display none -nodefaults \
       -device vfio-pci,host=0000:01:00.0 </dev/null 2>$work/stderr$k" || true
 done
+# hot-plugged through the monitor: a failure after the attach finalizes the device (detach order)
+unshare -m --propagation private sh -c "
+  mount -t tmpfs none /sys/bus/pci/devices &&
+  mkdir /sys/bus/pci/devices/0000:01:00.0 &&
+  ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
+  printf 'device_add vfio-pci,host=0000:01:00.0,bus=rp1,id=a\\nquit\\n' |
+  SHIM_LOG=$work/hotplug LD_PRELOAD=$work/shim.so timeout 20 \
+    qemu-system-x86_64 -machine q35 -accel tcg -S -display none -nodefaults \
+    -device pcie-root-port,id=rp1 -monitor stdio >$work/monitor 2>&1" || true
 python3 - "$work" "$version" > test/fixtures/qemu-7.2-legacy-attach.json <<'PY'
 import json, sys
 work, version = sys.argv[1], sys.argv[2]
@@ -25,10 +34,13 @@ runs = []
 for k in range(13):
     calls = open(f"{work}/calls{k}").read().splitlines()
     runs.append({"failAt": k, "calls": calls, "stderr": open(f"{work}/stderr{k}").read().splitlines()})
+errors = [l.split("Error: ", 1)[1] for l in open(f"{work}/monitor").read().split("\n") if "Error: " in l]
+hotplug = {"monitor": "device_add vfio-pci,host=0000:01:00.0,bus=rp1,id=a", "calls": open(f"{work}/hotplug").read().splitlines(), "error": errors}
 print(json.dumps({
     "qemu": version,
     "command": "qemu-system-x86_64 -machine q35 -accel tcg -S -display none -nodefaults -device vfio-pci,host=0000:01:00.0",
     "kernel": "oracle/vfio-type1-shim.c (group 7, type1v2, IOVA 48-bit minus the x86 MSI window, faults: EIO)",
     "runs": runs,
+    "hotplug": hotplug,
 }, indent=1))
 PY

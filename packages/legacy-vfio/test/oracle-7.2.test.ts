@@ -14,7 +14,13 @@ interface Run {
   readonly calls: readonly string[];
   readonly stderr: readonly string[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/qemu-7.2-legacy-attach.json', import.meta.url), 'utf8')) as { qemu: string; runs: Run[] };
+interface Fixture {
+  readonly qemu: string;
+  readonly runs: readonly Run[];
+  /** A `device_add` through the monitor that fails after the attach: the device is finalized. */
+  readonly hotplug: { readonly calls: readonly string[]; readonly error: readonly string[] };
+}
+const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/qemu-7.2-legacy-attach.json', import.meta.url), 'utf8')) as Fixture;
 const PREFIX = 'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: ';
 const H = host({ apertureBits: 48, devices: [{ bdf: '0000:01:00.0', group: 7 }] });
 
@@ -45,4 +51,11 @@ describe(`oracle: ${fixture.qemu}, legacy attach with a fault at each call`, () 
       }
     });
   }
+
+  it('hot-plug failing after the attach: the finalized device detaches in QEMU order (device fd, UNSET_CONTAINER, container, group)', () => {
+    const m = machine(H, '7.2');
+    const dev = m.backend.attachDevice(m.request('0000:01:00.0'));
+    m.backend.detachDevice(dev);
+    expect(calls(m.trace)).to.deep.equal(fixture.hotplug.calls.filter((c) => !c.startsWith('ioctl 0x3b6c')));
+  });
 });
