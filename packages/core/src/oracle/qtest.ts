@@ -9,16 +9,35 @@ export interface QtestRead {
   readonly addr: bigint;
 }
 
-const WIDTH: Record<QtestReadOp, bigint> = { readb: 8n, readw: 16n, readl: 32n, readq: 64n };
-const U64_MAX = (1n << 64n) - 1n;
+/** The qtest memory writes (`qtest_write{b,w,l,q}`). */
+export type QtestWriteOp = 'writeb' | 'writew' | 'writel' | 'writeq';
 
-/** The command line qtest reads for `read` (`qtest_process_command`): `readq 0xfed90008`. */
-export function formatQtestRead(read: QtestRead): string {
-  if (!(read.op in WIDTH)) throw new OracleError(`qtest: unknown read op '${String(read.op)}'`);
-  if (typeof read.addr !== 'bigint' || read.addr < 0n || read.addr > U64_MAX) {
-    throw new OracleError(`qtest: ${read.op} address ${String(read.addr)} is not a 64-bit bigint`);
+/** One guest-physical write, e.g. `{ op: 'writeq', addr: 0xfed90090n, value: 0x807n }` (IQA_REG). */
+export interface QtestWrite {
+  readonly op: QtestWriteOp;
+  readonly addr: bigint;
+  readonly value: bigint;
+}
+
+const WIDTH: Record<QtestReadOp | QtestWriteOp, bigint> = {
+  readb: 8n, readw: 16n, readl: 32n, readq: 64n,
+  writeb: 8n, writew: 16n, writel: 32n, writeq: 64n,
+};
+
+function checkU(what: string, value: unknown, bits: bigint): bigint {
+  if (typeof value !== 'bigint' || value < 0n || value >> bits !== 0n) {
+    throw new OracleError(`qtest: ${what} ${String(value)} is not a ${bits}-bit bigint`);
   }
-  return `${read.op} 0x${read.addr.toString(16)}`;
+  return value;
+}
+
+/** The line qtest reads for `cmd` (`qtest_process_command`): `readq 0xfed90008`, `writel 0xfed90018 0x80000000`. */
+export function formatQtestCommand(cmd: QtestRead | QtestWrite): string {
+  const width = Object.hasOwn(WIDTH, cmd.op) ? WIDTH[cmd.op] : undefined;
+  if (width === undefined) throw new OracleError(`qtest: unknown op '${String(cmd.op)}'`);
+  const addr = `0x${checkU(`${cmd.op} address`, cmd.addr, 64n).toString(16)}`;
+  if (!('value' in cmd)) return `${cmd.op} ${addr}`;
+  return `${cmd.op} ${addr} 0x${checkU(`${cmd.op} value`, cmd.value, width).toString(16)}`;
 }
 
 /**
@@ -28,7 +47,7 @@ export function formatQtestRead(read: QtestRead): string {
  */
 export function parseQtestAnswer(line: string, read?: QtestRead): bigint {
   const m = /^OK 0x([0-9a-fA-F]{1,16})$/.exec(line.trimEnd());
-  if (!m) throw new OracleError(`qtest: unexpected answer '${line}'${read ? ` to '${formatQtestRead(read)}'` : ''}`);
+  if (!m) throw new OracleError(`qtest: unexpected answer '${line}'${read ? ` to '${formatQtestCommand(read)}'` : ''}`);
   const value = BigInt(`0x${m[1]}`);
   if (read && value >> WIDTH[read.op] !== 0n) {
     throw new OracleError(`qtest: answer '${line}' is wider than ${read.op}`);

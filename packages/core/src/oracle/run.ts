@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { QemuBinary } from './binaries.js';
 import { OracleError } from './errors.js';
-import { type QtestRead, formatQtestRead, parseQtestAnswer } from './qtest.js';
+import { type QtestRead, type QtestWrite, formatQtestCommand, parseQtestAnswer } from './qtest.js';
 import { qemuErrorLine, stripQemuPrefix } from './stderr.js';
 
 /**
@@ -12,11 +12,13 @@ export const QTEST_ARGS: readonly string[] = [
   '-accel', 'tcg', '-S', '-qtest', 'stdio', '-qtest-log', 'none', '-display', 'none', '-nodefaults',
 ];
 
-/** One configuration: the machine and device arguments, and the registers to read. */
+/** One configuration: the machine and device arguments, the registers to write, then to read. */
 export interface QtestRun {
   readonly binary: QemuBinary;
   /** `-machine …`, `-device …`, `-global …`: everything but {@link QTEST_ARGS}. */
   readonly args: readonly string[];
+  /** Written in order before the reads (each answered `OK`). */
+  readonly writes?: readonly QtestWrite[];
   readonly reads: readonly QtestRead[];
   /** Milliseconds before the run is abandoned (default 20 000). */
   readonly timeoutMs?: number;
@@ -47,17 +49,18 @@ export function isRefusal(result: QtestResult): result is QtestRefusal {
 }
 
 /**
- * Starts QEMU with `run.args` under qtest, reads `run.reads` and stops it. A configuration
+ * Starts QEMU with `run.args` under qtest, performs `run.writes` and `run.reads` and stops it. A configuration
  * QEMU rejects comes back as a {@link QtestRefusal}; a missing binary, a timeout or a broken
  * answer rejects with an {@link OracleError}. qtest does not exit at end of input, so the
  * process is killed once the answers are in.
  */
 export function runQtest(run: QtestRun): Promise<QtestResult> {
-  const { binary, reads, timeoutMs = 20_000 } = run;
+  const { binary, reads, writes = [], timeoutMs = 20_000 } = run;
   const argv = [...binary.args, ...run.args, ...QTEST_ARGS];
-  // With nothing to read, `endianness` (answered `OK little|big`) shows QEMU got past start-up.
-  const commands = reads.length > 0 ? reads.map(formatQtestRead) : ['endianness'];
   return new Promise((resolve, reject) => {
+    // `endianness` (answered `OK little|big`) shows QEMU got past start-up when nothing else does.
+    const commands = [...writes.map(formatQtestCommand), ...reads.map(formatQtestCommand)];
+    if (commands.length === 0) commands.push('endianness');
     const child = spawn(binary.path, argv, { env: { ...process.env, ...binary.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const values: bigint[] = [];
     let answered = 0;
@@ -85,8 +88,11 @@ export function runQtest(run: QtestRun): Promise<QtestResult> {
         pending = pending.slice(nl + 1);
         if (failure || answered === commands.length) continue;
         try {
-          if (reads.length > 0) values.push(parseQtestAnswer(line, reads[answered]));
-          else if (!/^OK (little|big)$/.test(line)) throw new OracleError(`qtest: unexpected answer '${line}' to 'endianness'`);
+          const read = answered >= writes.length ? reads[answered - writes.length] : undefined;
+          if (read) values.push(parseQtestAnswer(line, read));
+          else if (!(answered < writes.length ? /^OK$/ : /^OK (little|big)$/).test(line)) {
+            throw new OracleError(`qtest: unexpected answer '${line}' to '${commands[answered]}'`);
+          }
         } catch (e) {
           stop(e as OracleError);
           continue;
