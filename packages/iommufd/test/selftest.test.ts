@@ -136,6 +136,10 @@ describe('iommufd selftest ports (mock driver)', () => {
       expect(unmap(MOCK_APERTURE_START, 65536n)).to.equal(12288n);
       expect(unmap(0n, (1n << 64n) - 1n)).to.equal(0n); // unmap all on an empty IOAS
       expect(errnoOf(() => c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: IOMMU_IOAS_MAP_FIXED_IOVA, ioas_id: ioas, user_va: 0n, length: 4096n, iova: 0n }))).to.equal('EINVAL');
+      // iommufd_ioas_map checks its arguments before it looks the IOAS up
+      expect(errnoOf(() => c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: 0, ioas_id: 99, user_va: 0n, length: 4096n, iova: 0n }))).to.equal('EINVAL');
+      expect(errnoOf(() => c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: RW, ioas_id: 99, user_va: 0n, length: 4096n, iova: 0n }))).to.equal('ENOENT');
+      expect(errnoOf(() => c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: RW, ioas_id: ioas, user_va: 0n, length: (1n << 64n) - 1n, iova: 0n }))).to.equal('EOVERFLOW');
     });
 
     it('TEST_F(iommufd_ioas, area_auto_iova): auto IOVAs are aligned to the length', () => {

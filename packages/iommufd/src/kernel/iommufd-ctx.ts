@@ -9,6 +9,9 @@ import {
   IOMMU_HWPT_DATA_NONE,
   IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
   IOMMU_HWPT_FAULT_ID_VALID,
+  IOMMU_IOAS_MAP_FIXED_IOVA,
+  IOMMU_IOAS_MAP_READABLE,
+  IOMMU_IOAS_MAP_WRITEABLE,
   IOMMU_VIOMMU_TYPE_DEFAULT,
   KernelError,
   type ErrnoName,
@@ -290,7 +293,12 @@ export class IommufdCtx implements SimFile {
 
   /** `iommufd_ioas_map`. */
   ioasMap(arg: IommuIoasMap): { iova: bigint } {
-    const ioas = this.#ioas(arg.ioas_id, 'IOMMU_IOAS_MAP');
+    const call = 'IOMMU_IOAS_MAP';
+    const known = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
+    if (arg.flags & ~known) throw new KernelError('EOPNOTSUPP', call, 'unknown flags');
+    if (arg.iova >= IOVA_LAST || arg.length >= IOVA_LAST) throw new KernelError('EOVERFLOW', call);
+    if (!(arg.flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE))) throw new KernelError('EINVAL', call, 'neither readable nor writeable');
+    const ioas = this.#ioas(arg.ioas_id, call);
     return { iova: ioptMap(ioas, this.#reserved(ioas), arg) };
   }
 
