@@ -98,7 +98,7 @@ export class IntelIommuInstance implements IommuInstance {
     this.aperture = { start: 0n, last: (1n << BigInt(apertureBits)) - 1n };
     this.pgsizeBitmap = vtdPgsizeBitmap(d.superpage);
     if (kernel.hwptAlloc) this.hwInfo = (_dev, type) => this.#hwInfo(type);
-    if (kernel.nestingVtd) this.domainAllocNested = (dev, parent, flags, data) => this.#allocNested(parent, flags, data);
+    if (kernel.nestingVtd) this.domainAllocNested = (_dev, parent, flags, data) => this.#allocNested(parent, flags, data);
   }
 
   #domain(stage: 'first' | 'second', nestParent: boolean, dirtyTracking: boolean): DmarDomain {

@@ -65,9 +65,7 @@ export class IntelIOMMUDevice implements ViommuDevice {
   /** `vtd_iommu_ops` of the profile (7.2: only the address-space function). */
   #buildOps(): PCIIOMMUOps {
     const p = VTD_PROFILES[this.profile];
-    const ops: {
-      -readonly [K in keyof PCIIOMMUOps]: PCIIOMMUOps[K];
-    } = { getAddressSpace: (bus, devfn) => this.#as.get(bus, devfn) };
+    const ops: PCIIOMMUOps = { getAddressSpace: (bus, devfn) => this.#as.get(bus, devfn) };
     if (p.hiod) {
       ops.setIommuDevice = (bus, devfn, hiod) => this.setIommuDevice(bus, devfn, hiod);
       ops.unsetIommuDevice = (bus, devfn) => this.unsetIommuDevice(bus, devfn);
