@@ -229,4 +229,14 @@ describe('iommufd_cdev_attach: the attach sequence (hw/vfio/iommufd.c)', () => {
     };
     expect(once()).to.equal(once());
   });
+
+  it('one container per address space: behind an emulated vIOMMU each device gets its own IOAS', () => {
+    const s = new Scenario(PROFILE_UPSTREAM, twoUnits(), [], { perDeviceAs: true });
+    s.realize(A, 1);
+    const from = s.trace.entries.length;
+    s.realize(C, 3);
+    expect(s.callsSince(from)).to.include('IOMMU_IOAS_ALLOC');
+    expect(s.live().filter((o) => o.startsWith('vfio-iommufd-container'))).to.have.length(2);
+    expect(s.live().filter((o) => o.startsWith('ioas'))).to.have.length(2);
+  });
 });
