@@ -5,7 +5,7 @@ import { idRegsFromFeatures } from '../host/features.js';
 const DEV = String.raw`arm-smmu-v3\s+(\S+?):\s+`;
 /**
  * `arm_smmu_device_hw_probe` (Linux `drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c`):
- * `ias %lu-bit, oas %lu-bit (features 0x%08x)`, since 6.18 `oas %lu-bit (features 0x%08x)`.
+ * `ias %lu-bit, oas %lu-bit (features 0x%08x)`; newer kernels print `oas %lu-bit (features 0x%08x)`.
  */
 const PROBE = new RegExp(`${DEV}(?:ias\\s+(\\d+)-bit,\\s+)?oas\\s+(\\d+)-bit\\s+\\(features\\s+0x([0-9a-fA-F]+)\\)`);
 /** `parse_driver_options` / `acpi_smmu_get_options`: `option mask 0x%x`. */
