@@ -3,7 +3,7 @@ import { hex, InputError, parseHexU64, type HostIommuUnit, type ParsedHostUnits 
 /**
  * The DRHD probe line of `alloc_iommu` (Linux `drivers/iommu/intel/dmar.c`):
  * `DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap c0000020e60262 ecap f0101a`, and the
- * form kernels before 4.x printed, `dmar: IOMMU 0: reg_base_addr … ver … cap … ecap …`.
+ * form older kernels printed (`"IOMMU %d: …"` of `seq_id`), `dmar: IOMMU 0: reg_base_addr … ver … cap … ecap …`.
  * Anything in front (timestamps, `kernel:`, syslog and journal prefixes, quoting) is ignored.
  */
 const UNIT_LINE =
