@@ -154,6 +154,9 @@ describe('iommufd selftest ports (mock driver)', () => {
       // a user_va aligned below the length lowers the IOVA alignment to the user_va's
       const { iova } = c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: RW, ioas_id: ioas, user_va: 0x1000n, length: 0x100000n, iova: 0n });
       expect(iova % 0x1000n).to.equal(0n);
+      // 16 MiB asks for at most HPAGE_SIZE (2 MiB) alignment: the first 2 MiB-aligned fit after the maps above
+      const big = c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', { flags: RW, ioas_id: ioas, user_va: 0n, length: 16n << 20n, iova: 0n });
+      expect(big.iova).to.equal(MOCK_APERTURE_START + (2n << 20n));
       // … but never below the IOAS alignment (MOCK_IO_PAGE_SIZE)
       const low = { flags: RW, ioas_id: ioas, user_va: 0x400n, length: 0x100000n, iova: 0n };
       expect(errnoOf(() => c.k.ioctl(c.fd, 'IOMMU_IOAS_MAP', low))).to.equal('EINVAL');

@@ -31,9 +31,12 @@ export function ioptMap(ioas: IoasObj, { reserved, alignment }: { reserved: Iova
   return iova;
 }
 
+/** `HPAGE_SIZE` (x86-64, CONFIG_TRANSPARENT_HUGEPAGE): the largest alignment `iopt_alloc_iova` asks. */
+const HPAGE_SIZE = 2n << 20n;
+
 /**
  * `iopt_alloc_iova`: the lowest free IOVA in `[PAGE_SIZE, ULONG_MAX - PAGE_SIZE]` aligned to
- * `roundup_pow_of_two(length)`, or less when `user_va` is less aligned (THP-friendly).
+ * `roundup_pow_of_two(length)`, less when `user_va` is less aligned, at most `HPAGE_SIZE`.
  */
 function ioptAllocIova(allowed: IovaRange[], arg: IommuIoasMap, alignment: bigint, busy: (r: IovaRange) => boolean): bigint {
   const call = 'IOMMU_IOAS_MAP';
@@ -41,7 +44,8 @@ function ioptAllocIova(allowed: IovaRange[], arg: IommuIoasMap, alignment: bigin
   if (length % alignment) throw new KernelError('EINVAL', call, 'length not aligned');
   if (length >= IOVA_LAST / 2n) throw new KernelError('EOVERFLOW', call);
   const pow2 = 1n << BigInt((length - 1n).toString(2).length);
-  const align = addr && lowestBit(addr) < pow2 ? lowestBit(addr) : pow2;
+  const wanted = addr && lowestBit(addr) < pow2 ? lowestBit(addr) : pow2;
+  const align = wanted > HPAGE_SIZE ? HPAGE_SIZE : wanted;
   if (align < alignment) throw new KernelError('EINVAL', call, 'user_va alignment below the IOAS alignment');
   for (const hole of allowed) {
     const first = hole.start > PAGE_SIZE ? hole.start : PAGE_SIZE;
