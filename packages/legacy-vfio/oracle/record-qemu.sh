@@ -1,23 +1,34 @@
 #!/bin/sh
-# Records what the installed QEMU 7.2 (Debian 12 qemu-system-x86) does during a legacy VFIO
-# attach against vfio-type1-shim.c, with a fault injected at each kernel call in turn, into
-# test/fixtures/qemu-7.2-legacy-attach.json. Needs root (a private mount namespace fakes
-# /sys/bus/pci/devices/0000:01:00.0/iommu_group -> group 7), gcc and python3.
-# Run from the package directory: sh oracle/record-qemu-7.2.sh
+# Records what a real QEMU does during a legacy VFIO attach against vfio-type1-shim.c, with a
+# fault injected at each kernel call in turn, into test/fixtures/qemu-<label>-legacy-attach.json.
+# Needs root (a private mount namespace fakes /sys/bus/pci/devices/0000:01:00.0/iommu_group ->
+# group 7), gcc and python3. Run from the package directory:
+#   sh oracle/record-qemu.sh 7.2 qemu-system-x86_64
+#   sh oracle/record-qemu.sh 10.0 <unpacked>/usr/bin/qemu-system-x86_64 -L <unpacked>/usr/share/qemu
+# (an unpacked QEMU also needs QEMU_MODULE_DIR / LD_LIBRARY_PATH in the environment).
 set -eu
+label=$1
+qemu=$2
+shift 2
+extra="$*"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gcc -shared -fPIC -O1 -o "$work/shim.so" oracle/vfio-type1-shim.c -ldl
-version=$(qemu-system-x86_64 --version | head -1)
-for k in $(seq 0 12); do
+version=$($qemu --version | head -1)
+run() {
+  k=$1
   unshare -m --propagation private sh -c "
     mount -t tmpfs none /sys/bus/pci/devices &&
     mkdir /sys/bus/pci/devices/0000:01:00.0 &&
     ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
     SHIM_LOG=$work/calls$k SHIM_FAIL_AT=$k LD_PRELOAD=$work/shim.so timeout 20 \
-      qemu-system-x86_64 -machine q35 -accel tcg -S -display none -nodefaults \
+      $qemu $extra -machine q35 -accel tcg -S -display none -nodefaults \
       -device vfio-pci,host=0000:01:00.0 </dev/null 2>$work/stderr$k" || true
-done
+}
+run 0
+# every fallible call of the fault-free attach (post-attach device ioctls are not faulted)
+calls=$(grep -vc '^ioctl 0x' "$work/calls0")
+for k in $(seq 1 "$calls"); do run "$k"; done
 # hot-plugged through the monitor: a failure after the attach finalizes the device (detach order)
 unshare -m --propagation private sh -c "
   mount -t tmpfs none /sys/bus/pci/devices &&
@@ -25,20 +36,20 @@ unshare -m --propagation private sh -c "
   ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
   printf 'device_add vfio-pci,host=0000:01:00.0,bus=rp1,id=a\\nquit\\n' |
   SHIM_LOG=$work/hotplug LD_PRELOAD=$work/shim.so timeout 20 \
-    qemu-system-x86_64 -machine q35 -accel tcg -S -display none -nodefaults \
+    $qemu $extra -machine q35 -accel tcg -S -display none -nodefaults \
     -device pcie-root-port,id=rp1 -monitor stdio >$work/monitor 2>&1" || true
-python3 - "$work" "$version" > test/fixtures/qemu-7.2-legacy-attach.json <<'PY'
+python3 - "$work" "$version" "$calls" > "test/fixtures/qemu-$label-legacy-attach.json" <<'PY'
 import json, sys
-work, version = sys.argv[1], sys.argv[2]
+work, version, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
 runs = []
-for k in range(13):
-    calls = open(f"{work}/calls{k}").read().splitlines()
-    runs.append({"failAt": k, "calls": calls, "stderr": open(f"{work}/stderr{k}").read().splitlines()})
+for k in range(calls + 1):
+    log = open(f"{work}/calls{k}").read().splitlines()
+    runs.append({"failAt": k, "calls": log, "stderr": open(f"{work}/stderr{k}").read().splitlines()})
 errors = [l.split("Error: ", 1)[1] for l in open(f"{work}/monitor").read().split("\n") if "Error: " in l]
 hotplug = {"monitor": "device_add vfio-pci,host=0000:01:00.0,bus=rp1,id=a", "calls": open(f"{work}/hotplug").read().splitlines(), "error": errors}
 print(json.dumps({
     "qemu": version,
-    "command": "qemu-system-x86_64 -machine q35 -accel tcg -S -display none -nodefaults -device vfio-pci,host=0000:01:00.0",
+    "command": "qemu-system-x86_64 [-L <datadir>] -machine q35 -accel tcg -S -display none -nodefaults -device vfio-pci,host=0000:01:00.0",
     "kernel": "oracle/vfio-type1-shim.c (group 7, type1v2, IOVA 48-bit minus the x86 MSI window, faults: EIO)",
     "runs": runs,
     "hotplug": hotplug,
