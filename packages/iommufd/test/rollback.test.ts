@@ -1,4 +1,4 @@
-import { PROFILE_UPSTREAM } from '@viommu/core';
+import { PROFILE_10_0, PROFILE_UPSTREAM } from '@viommu/core';
 import { expect } from 'chai';
 import { mockDev, mockHost } from './helpers.js';
 import { Scenario } from './vmm-helpers.js';
@@ -83,6 +83,35 @@ describe('rollback: a fault at every kernel call of an attach (upstream profile)
       }
       expect(s.kernel.faults.fired.map((f) => f.call)).to.deep.equal([call]);
       expect(s.live()).to.deep.equal(before);
+    });
+  });
+
+  describe('10.0: the hiod is realized right after bind', () => {
+    const v100: [string, string | null][] = [
+      ...fresh.slice(0, 6),
+      ['IOMMU_GET_HW_INFO', `vfio ${A}: Failed to get hardware info: ${EIO}`],
+      ['IOMMU_IOAS_ALLOC', `vfio ${A}: Failed to allocate ioas: ${EIO}`],
+      ['IOMMU_HWPT_ALLOC', `vfio ${A}: Failed to allocate hwpt: ${EIO}`],
+      ['VFIO_DEVICE_ATTACH_IOMMUFD_PT', `vfio ${A}: [iommufd=4] error attach ${A} (3) to id=3: ${EIO}`],
+      ['IOMMU_IOAS_IOVA_RANGES', null],
+      ['IOMMU_IOAS_IOVA_RANGES', null],
+      ['VFIO_DEVICE_GET_INFO', `vfio ${A}: error getting device info: ${EIO}`],
+    ];
+
+    it(`a fresh device makes ${v100.length} kernel calls, in this order`, () => {
+      const s = new Scenario(PROFILE_10_0, host());
+      s.realize(A, 1);
+      expect(s.callsSince()).to.deep.equal(v100.map(([call]) => call));
+    });
+
+    v100.forEach(([call, message], i) => {
+      it(`call ${i + 1} (${call}) fails → ${message ?? 'tolerated'}, 0 live objects`, () => {
+        const s = new Scenario(PROFILE_10_0, host(), [{ atCall: i + 1, errno: 'EIO' }]);
+        if (message) expect(s.realizeError(A, 1)).to.equal(message);
+        else s.unrealize(s.realize(A, 1));
+        expect(s.kernel.faults.fired.map((f) => f.call)).to.deep.equal([call]);
+        expect(s.live()).to.deep.equal([]);
+      });
     });
   });
 });
