@@ -115,6 +115,13 @@ describe('parseDmarBootLog (alloc_iommu probe lines)', () => {
     expect(e.message).to.match(/^boots\.log:2: dmar0 printed again with other values \(two boots in one log\? capture one boot: journalctl -k -b 0\)/);
   });
 
+  it('refuses a log cut after the ACPI DRHD walk: a DRHD without its unit line', () => {
+    const lines = ['[    0.013000] DMAR: DRHD base: 0x000000fed90000 flags: 0x0', '[    0.013010] DMAR: DRHD base: 0x000000fed91000 flags: 0x1', W520[1]!];
+    const e = inputError(() => parseDmarBootLog(lines, 'cut.log'));
+    expect(e.message).to.equal("cut.log:2: DRHD base 0xfed91000 has no 'dmarN: reg_base_addr fed91000 …' unit line (the log is cut): '[    0.013010] DMAR: DRHD base: 0x000000fed91000 flags: 0x1'");
+    expect(parseDmarBootLog([...lines, W520[2]!], 'whole.log').units).to.have.length(2);
+  });
+
   it('ignores every other DMAR line', () => {
     const r = parseDmarBootLog(['[    0.103707] DMAR: Parse DMAR table failure.', 'DMAR: dmar0: Using Queued invalidation', 'DMAR: Host address width 39'], 'x.log');
     expect(r.units).to.deep.equal([]);

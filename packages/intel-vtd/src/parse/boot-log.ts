@@ -12,6 +12,9 @@ const UNIT_LINE =
 /** A line that means to be a DRHD probe line; if `UNIT_LINE` does not match it, it was cut. */
 const UNIT_TRIGGER = /reg_base_addr|\bver\s+\d+:\d+\s+cap\b/;
 
+/** `dmar_parse_one_drhd` (`DRHD base: %#016Lx flags: %#x`): one line per DRHD, before its unit line. */
+const DRHD_LINE = /\bDRHD base:\s+0x([0-9a-fA-F]+)\s+flags:/;
+
 /** Markdown escapes that copied logs carry (`reg\_base\_addr`, `\[ 0.10\]`). */
 const unescape = (line: string) => line.replace(/\\([_[\]])/g, '$1');
 
@@ -22,7 +25,8 @@ const unescape = (line: string) => line.replace(/\\([_[\]])/g, '$1');
  * is the kernel's `dmarN` (`iommu->name` is `dmar%d` of `seq_id` in both).
  * @param where names the input in errors (a file name).
  * @throws InputError naming the line number and its text when a probe line is cut or garbled,
- *   or when one unit is printed twice with different values (two boots in one log).
+ *   when a `DRHD base:` line has no unit line (the log was cut after the ACPI walk), or when one
+ *   unit is printed twice with different values (two boots in one log).
  */
 export function parseDmarBootLog(lines: readonly string[], where: string): ParsedHostUnits {
   const units: HostIommuUnit[] = [];
@@ -30,8 +34,11 @@ export function parseDmarBootLog(lines: readonly string[], where: string): Parse
   const assumed: string[] = [];
   const raw: string[] = [];
   const headless: { unit: Omit<HostIommuUnit, 'name'>; line: number }[] = [];
+  const drhds: { base: bigint; line: number; text: string }[] = [];
   lines.forEach((text, i) => {
     const line = unescape(text);
+    const drhd = DRHD_LINE.exec(line);
+    if (drhd) drhds.push({ base: parseHexU64(drhd[1]!, 'DRHD base'), line: i + 1, text });
     if (!UNIT_TRIGGER.test(line)) return;
     const at = `line ${i + 1}`;
     const m = UNIT_LINE.exec(line);
@@ -64,6 +71,13 @@ export function parseDmarBootLog(lines: readonly string[], where: string): Parse
     units.push({ name: unitName, ...unit });
     found.push(`${at}: ${describeVtdUnit({ name: unitName, ...unit })}`);
   });
+  const lost = drhds.find((d) => !units.some((u) => u.regBase === d.base) && !headless.some((h) => h.unit.regBase === d.base));
+  if (lost) {
+    throw new InputError(
+      `DRHD base 0x${lost.base.toString(16)} has no 'dmarN: reg_base_addr ${lost.base.toString(16)} …' unit line (the log is cut): '${lost.text.trim()}'`,
+      `${where}:${lost.line}`,
+    );
+  }
   for (const { unit, line } of headless) {
     let n = 0;
     while (units.some((u) => u.name === `dmar${n}`)) n++;
