@@ -1,7 +1,10 @@
 import { OracleError } from './errors.js';
 
-/** The qtest memory reads (`tests/qtest/libqtest.c` `qtest_read{b,w,l,q}`). */
-export type QtestReadOp = 'readb' | 'readw' | 'readl' | 'readq';
+/**
+ * The qtest reads (`tests/qtest/libqtest.c`): guest memory (`qtest_read{b,w,l,q}`) and x86
+ * I/O ports (`qtest_in{b,w,l}`, e.g. PCI config through `0xcf8`/`0xcfc`).
+ */
+export type QtestReadOp = 'readb' | 'readw' | 'readl' | 'readq' | 'inb' | 'inw' | 'inl';
 
 /** One guest-physical read, e.g. `{ op: 'readq', addr: 0xfed90008n }` (VT-d CAP_REG). */
 export interface QtestRead {
@@ -9,8 +12,8 @@ export interface QtestRead {
   readonly addr: bigint;
 }
 
-/** The qtest memory writes (`qtest_write{b,w,l,q}`). */
-export type QtestWriteOp = 'writeb' | 'writew' | 'writel' | 'writeq';
+/** The qtest writes: guest memory (`qtest_write{b,w,l,q}`) and x86 I/O ports (`qtest_out{b,w,l}`). */
+export type QtestWriteOp = 'writeb' | 'writew' | 'writel' | 'writeq' | 'outb' | 'outw' | 'outl';
 
 /** One guest-physical write, e.g. `{ op: 'writeq', addr: 0xfed90090n, value: 0x807n }` (IQA_REG). */
 export interface QtestWrite {
@@ -22,6 +25,8 @@ export interface QtestWrite {
 const WIDTH: Record<QtestReadOp | QtestWriteOp, bigint> = {
   readb: 8n, readw: 16n, readl: 32n, readq: 64n,
   writeb: 8n, writew: 16n, writel: 32n, writeq: 64n,
+  inb: 8n, inw: 16n, inl: 32n,
+  outb: 8n, outw: 16n, outl: 32n,
 };
 
 function checkU(what: string, value: unknown, bits: bigint): bigint {
