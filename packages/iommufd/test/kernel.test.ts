@@ -92,12 +92,18 @@ describe('simulated /dev/iommu: lifetimes', () => {
     expect(k.liveObjects()).to.deep.equal([]);
   });
 
-  it('a device held through its VFIO group cannot bind its cdev (EBUSY)', () => {
-    const k = simKernel();
+  it('iommu_device_claim_dma_owner: a group held through VFIO or by another iommufd cannot bind (EBUSY)', () => {
+    const host = mockHost({ devices: [mockDev('0000:01:00.0', 'mock0', { group: 7 }), mockDev('0000:01:00.1', 'mock0', { group: 7 })] });
+    const k = simKernel(host);
     const c = new Ctx(k);
-    k.devices.get('0000:01:00.0')!.owner = 'group';
+    k.devices.get('0000:01:00.1')!.owner = 'group';
     const devFd = k.open('/dev/vfio/devices/vfio0');
     expect(errnoOf(() => k.ioctl(devFd, 'VFIO_DEVICE_BIND_IOMMUFD', { flags: 0, iommufd: c.fd }))).to.equal('EBUSY');
+    k.devices.get('0000:01:00.1')!.owner = null;
+    const other = new Ctx(k);
+    other.bind(1);
+    expect(errnoOf(() => k.ioctl(devFd, 'VFIO_DEVICE_BIND_IOMMUFD', { flags: 0, iommufd: c.fd }))).to.equal('EBUSY');
+    k.ioctl(devFd, 'VFIO_DEVICE_BIND_IOMMUFD', { flags: 0, iommufd: other.fd }); // same owner: fine
   });
 
   it('an IOVA with bit 63 set maps and unmaps as bigint', () => {

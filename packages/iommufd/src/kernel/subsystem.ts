@@ -10,6 +10,7 @@ import { VfioCdevFile } from './vfio-cdev.js';
 export class IommufdSubsystem implements KernelSubsystem {
   readonly name = 'iommufd';
   readonly #contexts = new Set<IommufdCtx>();
+  readonly #bindings = new Map<string, IommufdCtx>();
 
   open(path: string, kernel: SimKernel): SimFile | undefined {
     if (path === '/dev/iommu') {
@@ -22,7 +23,7 @@ export class IommufdSubsystem implements KernelSubsystem {
     if (!m) return undefined;
     const state = [...kernel.devices.values()].find((d) => String(d.cdevIndex) === m[1]);
     if (!state || !kernel.cdevDevice(state.dev.bdf)) return undefined;
-    return new VfioCdevFile(kernel, state);
+    return new VfioCdevFile(kernel, state, this.#bindings);
   }
 
   /** Every object of every live iommufd context. */

@@ -29,6 +29,8 @@ export class VfioCdevFile implements SimFile {
   constructor(
     private readonly kernel: SimKernel,
     private readonly state: SimDeviceState,
+    /** The iommufd each cdev-bound device (by BDF) is bound to: DMA ownership is per group. */
+    private readonly bindings: Map<string, IommufdCtx>,
   ) {
     this.description = `/dev/vfio/devices/vfio${state.cdevIndex} (${state.dev.bdf})`;
   }
@@ -54,14 +56,19 @@ export class VfioCdevFile implements SimFile {
     const call = 'VFIO_DEVICE_BIND_IOMMUFD';
     if (arg.flags || arg.iommufd < 0) throw new KernelError('EINVAL', call, 'flags or iommufd');
     if (this.#bound || this.state.owner === 'cdev') throw new KernelError('EINVAL', call, 'device already bound');
-    if (this.state.owner === 'group') throw new KernelError('EBUSY', call, 'device is in use through its VFIO group');
     const file = this.kernel.file(arg.iommufd);
     if (!file) throw new KernelError('EBADF', call, `fd ${arg.iommufd}`);
     if (!(file instanceof IommufdCtx)) throw new KernelError('EBADFD', call, `fd ${arg.iommufd} is not an iommufd`);
     const inst = this.kernel.iommuOf(this.state.dev);
     if (!inst) throw new KernelError('ENODEV', call, `${this.state.dev.bdf} has no IOMMU driver`);
+    // iommu_device_claim_dma_owner: the group has one DMA owner (a VFIO container or one iommufd)
+    for (const peer of this.kernel.groupDevices(this.state.dev.group)) {
+      const owner = peer.owner === 'group' ? 'its VFIO group' : peer.owner === 'cdev' && this.bindings.get(peer.dev.bdf) !== file ? 'another iommufd' : null;
+      if (owner) throw new KernelError('EBUSY', call, `group ${this.state.dev.group} is owned by ${owner} (${peer.dev.bdf})`);
+    }
     const dev = file.bindDevice((id) => ({ kind: 'device', id, state: this.state, inst, attached: null, vdevice: null }));
     this.state.owner = 'cdev';
+    this.bindings.set(this.state.dev.bdf, file);
     this.#bound = { ctx: file, dev };
     return { out_devid: dev.id };
   }
@@ -86,6 +93,7 @@ export class VfioCdevFile implements SimFile {
     if (!b) return;
     this.#bound = null;
     this.state.owner = null;
+    this.bindings.delete(this.state.dev.bdf);
     b.ctx.unbindDevice(b.dev);
   }
 }
