@@ -178,6 +178,12 @@ describe('importHost: capture directories and tars', () => {
     expect(inputError(() => importHost(join(dir, 'w520.tar'))).message).to.match(/w520\.tar: not a tar archive \(bad header at byte \d+\)$/);
   });
 
+  it('refuses a capture whose boot log disagrees with its sysfs (a log of another boot)', () => {
+    writeCapture(join(dir, 'w520'));
+    writeFileSync(join(dir, 'w520/dmesg.txt'), '[    0.099708] DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap c0000020e60262 ecap f0101b\n');
+    expect(inputError(() => importHost(join(dir, 'w520'))).message).to.equal(`${join(dir, 'w520/dmesg.txt')}: dmar0 ecap is 0xf0101a in sysfs but 0xf0101b in the boot log (a log of another boot?)`);
+  });
+
   it('refuses a capture whose device is in no IOMMU group', () => {
     writeCapture(join(dir, 'w520'));
     rmSync(join(dir, 'w520/sys/kernel/iommu_groups/12'), { recursive: true });

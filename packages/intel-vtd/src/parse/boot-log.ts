@@ -74,7 +74,7 @@ export function parseDmarBootLog(lines: readonly string[], where: string): Parse
   const lost = drhds.find((d) => !units.some((u) => u.regBase === d.base) && !headless.some((h) => h.unit.regBase === d.base));
   if (lost) {
     throw new InputError(
-      `DRHD base 0x${lost.base.toString(16)} has no 'dmarN: reg_base_addr ${lost.base.toString(16)} …' unit line (the log is cut): '${lost.text.trim()}'`,
+      `DRHD base ${hex(lost.base)} has no 'dmarN: reg_base_addr ${lost.base.toString(16)} …' unit line (the log is cut): '${lost.text.trim()}'`,
       `${where}:${lost.line}`,
     );
   }

@@ -1,4 +1,4 @@
-import { InputError, type HostIommuUnit, type ParsedHostUnits } from '@viommu/core';
+import { hex, InputError, type HostIommuUnit, type ParsedHostUnits } from '@viommu/core';
 import { parseDmarBootLog } from '@viommu/intel-vtd';
 import { parseSmmuBootLog } from '@viommu/arm-smmuv3';
 import { kernelFactsFromLog, type KernelLogFacts } from './kernel-log.js';
@@ -48,7 +48,7 @@ export function mergeUnits(a: readonly HostIommuUnit[], b: readonly HostIommuUni
     else {
       for (const [k, v] of Object.entries(u.registers)) {
         if (prev.registers[k] !== undefined && prev.registers[k] !== v) {
-          throw new InputError(`${u.name} ${k} is 0x${prev.registers[k]!.toString(16)} in sysfs but 0x${v.toString(16)} in the boot log (a log of another boot?)`, where);
+          throw new InputError(`${u.name} ${k} is ${hex(prev.registers[k]!)} in sysfs but ${hex(v)} in the boot log (a log of another boot?)`, where);
         }
       }
     }
