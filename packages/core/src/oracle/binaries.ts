@@ -106,15 +106,13 @@ export async function qemuSet(version: OracleVersion, options: QemuBinariesOptio
     located = unpackedLayout(root);
   }
   const [x86_64, aarch64] = await Promise.all(
-    QEMU_ARCHES.map((arch) =>
-      probeQemuBinary(join(located.bindir, `qemu-system-${arch}`), arch, located, host.exec).then((b) => {
-        if (!b.version.startsWith(versionPrefix)) {
-          throw new OracleError(`${b.path} is QEMU ${b.version}, not ${version}.x ('${b.versionLine}')`);
-        }
-        return b;
-      }),
-    ),
+    QEMU_ARCHES.map((arch) => probeQemuBinary(join(located.bindir, `qemu-system-${arch}`), arch, located, host.exec)),
   );
+  for (const b of [x86_64!, aarch64!]) {
+    if (!b.version.startsWith(versionPrefix)) {
+      throw new OracleError(`${b.path} is QEMU ${b.version}, not ${version}.x ('${b.versionLine}')`);
+    }
+  }
   return { version: x86_64!.version, x86_64: x86_64!, aarch64: aarch64! };
 }
 
