@@ -1,5 +1,6 @@
 import { QemuError, type MachineContext, type ProfileId } from '@viommu/core';
 import { VIRTIO_IOMMU_PROFILES } from './profiles.js';
+import { TYPE_VIRTIO_IOMMU_PCI } from './properties.js';
 import { VIRTIO_IOMMU_RESV_MEM_T_MSI, type ReservedRegion } from './reserved-regions.js';
 
 /** Machine families whose hotplug handler knows virtio-iommu-pci (pc.c, virt.c). */
@@ -13,13 +14,13 @@ function compatAtMost(machine: MachineContext, v: readonly [number, number]): bo
 }
 
 /**
- * Machine compat properties for `virtio-iommu-pci`, in the order QEMU applies them:
- * `pc_compat_defaults` (q35: `aw-bits=39`) or `arm_virt_compat` (virt: `aw-bits=48`), then
- * `hw_compat_8_2` for machine types up to 8.2 (`granule=4k`, `aw-bits=64`). Profiles without
- * these properties get none.
+ * Machine compat properties, in the order QEMU applies them: `pc_compat_defaults` (q35:
+ * `aw-bits=39`) or `arm_virt_compat` (virt: `aw-bits=48`), then `hw_compat_8_2` for machine
+ * types up to 8.2 (`granule=4k`, `aw-bits=64`). All of them name `virtio-iommu-pci`: the bare
+ * `virtio-iommu-device` keeps its class defaults, as do profiles without these properties.
  */
-export function virtioIommuCompat(profile: ProfileId, machine: MachineContext): Record<string, string> {
-  if (!VIRTIO_IOMMU_PROFILES[profile].granuleAwBits) return {};
+export function virtioIommuCompat(profile: ProfileId, typeName: string, machine: MachineContext): Record<string, string> {
+  if (!VIRTIO_IOMMU_PROFILES[profile].granuleAwBits || typeName !== TYPE_VIRTIO_IOMMU_PCI) return {};
   const out: Record<string, string> = {};
   if (machine.family === 'q35') out['aw-bits'] = '39';
   if (machine.family === 'virt') out['aw-bits'] = '48';

@@ -95,7 +95,7 @@ export class VirtioIommuPlugin implements ViommuPlugin {
     const typeName = this.manifest.typeName;
     const prof = VIRTIO_IOMMU_PROFILES[ctx.profile.id];
     const decls = this.properties(ctx.profile.id);
-    const compat = virtioIommuCompat(ctx.profile.id, machine);
+    const compat = virtioIommuCompat(ctx.profile.id, typeName, machine);
     const busOption = ctx.options.findLast((p) => p.key === 'bus')?.value;
     // the PCI proxy's own bus; the bare device sits on a virtio bus
     const pbus = this.#pci ? (busOption !== undefined ? machine.pci.bus(busOption) : machine.rootBus) : null;

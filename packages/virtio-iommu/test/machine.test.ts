@@ -147,4 +147,9 @@ describe('virtio-iommu-device (plugged on a virtio-mmio bus)', () => {
     expect(m.rootBus.devices.size).to.equal(0);
     expect(devPlugin.properties('10.0').map((d) => d.name)).to.deep.equal(['aw-bits', 'boot-bypass', 'granule', 'primary-bus']);
   });
+
+  it('machine compat names virtio-iommu-pci only: on virt the bare device keeps aw-bits=64 (QEMU 10.0)', () => {
+    const regs = devPlugin.realize(ctx('10.0', machine('virt'), 'primary-bus=pcie.0')).registers();
+    expect(regs['input_range.end']).to.equal(0xffffffffffffffffn);
+  });
 });

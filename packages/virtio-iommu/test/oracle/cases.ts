@@ -74,7 +74,6 @@ export const ERROR_CASES: readonly OracleCase[] = [
 export const CONFIG_CASES: readonly OracleCase[] = [
   { arch: 'x86_64', machine: 'q35', devices: ['virtio-iommu-pci'] },
   { arch: 'x86_64', machine: 'q35', devices: ['virtio-iommu-pci,boot-bypass=off'] },
-  { arch: 'x86_64', machine: 'pc', devices: ['virtio-iommu-pci'] },
   { arch: 'aarch64', machine: 'virt', devices: ['virtio-iommu-pci'] },
   { arch: 'aarch64', machine: 'virt', devices: ['virtio-iommu-pci,boot-bypass=off'] },
   { arch: 'aarch64', machine: 'virt', devices: ['virtio-iommu-device,bus=virtio-mmio-bus.0,primary-bus=pcie.0,boot-bypass=off'] },

@@ -1,30 +1,26 @@
 import { QemuError, type ProfileId } from '@viommu/core';
+import { isRefusal, qemuSet, runQtest, type QemuSet, type QtestResult } from '@viommu/core/oracle';
 import { expect } from 'chai';
-import { fileURLToPath } from 'node:url';
 import { VIRTIO_IOMMU_CONFIG_FIELDS, VIRTIO_IOMMU_DEVICE_MANIFEST, VIRTIO_IOMMU_PCI_MANIFEST, VirtioIommuPlugin } from '../../src/index.js';
 import { ctx, pairs } from '../helpers.js';
 import { CONFIG_CASES, ERROR_CASES, modelMachine, type OracleCase } from './cases.js';
-import { cf8Access, ecamAccess, findVirtioMmioConfig, mapVirtioDeviceConfig } from './pci-config.js';
-import { haveQemu, qemuError, Qtest } from './qtest.js';
+import {
+  configSpaceReads,
+  findDeviceCfg,
+  findVirtioMmioConfig,
+  mapBarWrites,
+  PCI_WINDOWS,
+  VIRTIO_ID_IOMMU,
+  virtioIommuConfigReads,
+  virtioMmioIdReads,
+} from './pci-config.js';
 
 /**
- * Differential tests: the same configuration through a real QEMU and through the plugin.
- * 7.2 is Debian's installed QEMU; 10.0 is the unpacked Debian build under the repository's
- * `.cache/qemu/10.0` when present. A profile whose binaries do not run is skipped.
+ * Differential tests: the same configuration through a real QEMU (`@viommu/core/oracle`) and
+ * through the plugin. 7.2 is Debian 12's QEMU, 10.0 the bookworm-backports build the oracle
+ * unpacks; a release that is not present is skipped (nothing is installed from a test).
  */
-const CACHE_10_0 = fileURLToPath(new URL('../../../../../.cache/qemu/10.0/usr/bin/', import.meta.url));
-const ORACLES: readonly { profile: ProfileId; bin: Record<OracleCase['arch'], string> }[] = [
-  { profile: '7.2', bin: { x86_64: 'qemu-system-x86_64', aarch64: 'qemu-system-aarch64' } },
-  { profile: '10.0', bin: { x86_64: `${CACHE_10_0}qemu-system-x86_64`, aarch64: `${CACHE_10_0}qemu-system-aarch64` } },
-];
-
-/** `VIRTIO_ID_IOMMU` and `PCI_DEVICE_ID_VIRTIO_IOMMU` (0x1040 + VIRTIO_ID_IOMMU). */
-const VIRTIO_ID_IOMMU = 23n;
-const VIRTIO_IOMMU_PCI_DEVICE_ID = 0x1040n + VIRTIO_ID_IOMMU;
-/** Where the config BAR is mapped: the PCI hole on q35/pc, virt's low PCIe MMIO window; virt's high ECAM. */
-const X86_BAR = 0xe0000000n;
-const VIRT_BAR = 0x10000000n;
-const VIRT_HIGH_PCIE_ECAM = 0x4010000000n;
+const PROFILES: readonly ('7.2' | '10.0')[] = ['7.2', '10.0'];
 
 function args(c: OracleCase): string[] {
   return ['-machine', c.machine, ...c.devices.flatMap((d) => ['-device', d])];
@@ -34,64 +30,82 @@ function pluginFor(device: string): VirtioIommuPlugin {
   return new VirtioIommuPlugin(device.startsWith('virtio-iommu-device') ? VIRTIO_IOMMU_DEVICE_MANIFEST : VIRTIO_IOMMU_PCI_MANIFEST);
 }
 
-/** The model's verdict for a case: its error (message, hint) or null. */
-function modelVerdict(profile: ProfileId, c: OracleCase): { message: string; hint?: string } | null {
-  const dev = c.devices.at(-1)!;
-  const [, ...opts] = dev.split(',');
-  try {
-    pluginFor(dev).realize({ ...ctx(profile, modelMachine(c)), options: pairs(opts.join(',')) });
-    return null;
-  } catch (e) {
-    if (!(e instanceof QemuError)) throw e;
-    return e.hint ? { message: e.message, hint: e.hint } : { message: e.message };
-  }
+/** Realizes the case's device under test in the model. */
+function realizeModel(profile: ProfileId, c: OracleCase) {
+  const [, ...opts] = c.devices.at(-1)!.split(',');
+  return pluginFor(c.devices.at(-1)!).realize({ ...ctx(profile, modelMachine(c)), options: pairs(opts.join(',')) });
 }
 
-/** The config the guest reads, in manifest order: u64 page mask and input range, u32 domain range and probe size, u8 bypass. */
-async function readConfig(q: Qtest, base: bigint): Promise<Record<string, bigint>> {
-  const layout: [number, 'q' | 'l' | 'b'][] = [[0, 'q'], [8, 'q'], [16, 'q'], [24, 'l'], [28, 'l'], [32, 'l'], [36, 'b']];
-  const out: Record<string, bigint> = {};
-  for (const [i, [off, w]] of layout.entries()) out[VIRTIO_IOMMU_CONFIG_FIELDS[i]!] = await q.read(w, base + BigInt(off));
-  return out;
+/** QEMU's refusal as `{ message, hint? }`, after checking it blames the device under test. */
+function refusalOf(result: QtestResult, c: OracleCase): { message: string; hint?: string } {
+  if (!isRefusal(result)) throw new Error('QEMU accepted the configuration');
+  const location = `-device ${c.devices.at(-1)}: `;
+  const at = result.error.indexOf(location);
+  expect(at, `QEMU blames ${location}: ${result.error}`).to.be.greaterThan(0);
+  const lines = result.stderr.split('\n');
+  const hint = lines.slice(lines.indexOf(result.error) + 1).filter((l) => l !== '').join('\n');
+  const message = result.error.slice(at + location.length);
+  return hint ? { message, hint } : { message };
+}
+
+/** The config the guest reads, in `VIRTIO_IOMMU_CONFIG_FIELDS` order, through the PCI BAR or virt's virtio-mmio. */
+async function qemuConfig(set: QemuSet, c: OracleCase): Promise<Record<string, bigint>> {
+  const binary = set[c.arch];
+  const a = args(c);
+  let writes: Parameters<typeof runQtest>[0]['writes'] = [];
+  let base: bigint;
+  if (c.devices.at(-1)!.startsWith('virtio-iommu-device')) {
+    const ids = await runQtest({ binary, args: a, reads: virtioMmioIdReads() });
+    if (isRefusal(ids)) throw new Error(ids.error);
+    base = findVirtioMmioConfig(ids.values, VIRTIO_ID_IOMMU);
+  } else {
+    const window = PCI_WINDOWS[c.arch === 'x86_64' ? 'q35' : 'virt'];
+    const dump = await runQtest({ binary, args: a, writes: window.enable, reads: configSpaceReads(window) });
+    if (isRefusal(dump)) throw new Error(dump.error);
+    const { devfn, bar, offset } = findDeviceCfg(dump.values);
+    writes = mapBarWrites(window, devfn, bar);
+    base = window.bar + offset;
+  }
+  const r = await runQtest({ binary, args: a, writes, reads: virtioIommuConfigReads(base) });
+  if (isRefusal(r)) throw new Error(r.error);
+  return Object.fromEntries(VIRTIO_IOMMU_CONFIG_FIELDS.map((f, i) => [f, r.values[i]!]));
 }
 
 const tally = { run: 0, matched: 0 };
 
-for (const oracle of ORACLES) {
-  describe(`oracle: QEMU ${oracle.profile} vs the virtio-iommu plugin`, function () {
-    before(function () {
-      if (!haveQemu(oracle.bin.x86_64) || !haveQemu(oracle.bin.aarch64)) this.skip();
+for (const profile of PROFILES) {
+  describe(`oracle: QEMU ${profile} vs the virtio-iommu plugin`, function () {
+    let set: QemuSet;
+    before(async function () {
+      try {
+        set = await qemuSet(profile, { install: false });
+      } catch {
+        this.skip();
+      }
     });
 
-    for (const c of ERROR_CASES.filter((x) => !x.profiles || x.profiles.includes(oracle.profile))) {
-      it(`${c.arch} -M ${c.machine} ${c.devices.map((d) => `-device ${d}`).join(' ')}`, () => {
+    for (const c of ERROR_CASES.filter((x) => !x.profiles || x.profiles.includes(profile))) {
+      it(`${c.arch} -M ${c.machine} ${c.devices.map((d) => `-device ${d}`).join(' ')}`, async () => {
         tally.run++;
-        const refusal = qemuError(oracle.bin[c.arch], args(c));
-        expect(refusal, 'QEMU accepted the configuration').to.not.equal(null);
-        const { where, ...expected } = refusal!;
-        expect(where, 'QEMU blames the device under test').to.equal(`-device ${c.devices.at(-1)}`);
-        expect(modelVerdict(oracle.profile, c)).to.deep.equal(expected);
+        const expected = refusalOf(await runQtest({ binary: set[c.arch], args: args(c), reads: [] }), c);
+        let model: { message: string; hint?: string } | null = null;
+        try {
+          realizeModel(profile, c);
+        } catch (e) {
+          if (!(e instanceof QemuError)) throw e;
+          model = e.hint ? { message: e.message, hint: e.hint } : { message: e.message };
+        }
+        expect(model).to.deep.equal(expected);
         tally.matched++;
       });
     }
 
-    for (const c of CONFIG_CASES.filter((x) => !x.profiles || x.profiles.includes(oracle.profile))) {
+    for (const c of CONFIG_CASES.filter((x) => !x.profiles || x.profiles.includes(profile))) {
       it(`config: ${c.arch} -M ${c.machine} -device ${c.devices.at(-1)}`, async () => {
         tally.run++;
-        const q = Qtest.start(oracle.bin[c.arch], args(c));
-        try {
-          const pci = c.arch === 'x86_64' ? cf8Access(q) : ecamAccess(q, VIRT_HIGH_PCIE_ECAM);
-          const base = c.devices.at(-1)!.startsWith('virtio-iommu-device')
-            ? await findVirtioMmioConfig(q, VIRTIO_ID_IOMMU)
-            : await mapVirtioDeviceConfig(pci, VIRTIO_IOMMU_PCI_DEVICE_ID, c.arch === 'x86_64' ? X86_BAR : VIRT_BAR);
-          const fromQemu = await readConfig(q, base);
-          const [, ...opts] = c.devices.at(-1)!.split(',');
-          const model = pluginFor(c.devices.at(-1)!).realize({ ...ctx(oracle.profile, modelMachine(c)), options: pairs(opts.join(',')) });
-          expect(model.registers()).to.deep.equal(fromQemu);
-          tally.matched++;
-        } finally {
-          q.close();
-        }
+        const fromQemu = await qemuConfig(set, c);
+        expect(realizeModel(profile, c).registers()).to.deep.equal(fromQemu);
+        tally.matched++;
       });
     }
   });
