@@ -215,7 +215,7 @@ describe('importHost: capture directories and tars', () => {
     symlinkSync('../../../../bus/pci/drivers/vfio-pci', join(root, 'sys/bus/pci/devices/0009:01:00.0/driver'));
     const r = importHost(root);
     expect(r.host.arch).to.equal('aarch64');
-    expect(r.host.units.map((u) => [u.name, u.extra?.features])).to.deep.equal([['arm-smmu-v3.10.auto', 0x1e1fbfn]]);
+    expect(r.host.units.map((u) => [u.name, u.regBase, u.extra?.features])).to.deep.equal([['arm-smmu-v3.10.auto', 0x16000000n, 0x1e1fbfn]]);
     expect(r.host.devices).to.deep.equal([{ bdf: '0009:01:00.0', unit: 'arm-smmu-v3.10.auto', group: 7, driver: 'vfio-pci' }]);
   });
 

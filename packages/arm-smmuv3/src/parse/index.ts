@@ -1,2 +1,3 @@
-/** Host printout parsers: SMMUv3 units from kernel boot logs. */
+/** Host printout parsers: SMMUv3 units from kernel boot logs, and their sysfs names. */
 export * from './boot-log.js';
+export * from './sysfs.js';

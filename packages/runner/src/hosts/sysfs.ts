@@ -1,5 +1,6 @@
-import { InputError, parseHexU64, type HostIommuUnit, type HostModel, type HostPciDevice } from '@viommu/core';
+import { hex, InputError, parseHexU64, type HostIommuUnit, type HostModel, type HostPciDevice } from '@viommu/core';
 import { parseVtdSysfs } from '@viommu/intel-vtd';
+import { parseSmmuSysfs } from '@viommu/arm-smmuv3';
 import { AMD_NOT_MODELLED } from './catalogue.js';
 import { defaultDevices, defaultKernel } from './defaults.js';
 import type { HostFs } from './host-fs.js';
@@ -20,13 +21,6 @@ const VIRTUAL = '/sys/devices/virtual/iommu';
 const VTD_ATTRS = ['cap', 'ecap', 'version', 'address'];
 const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
 const base = (link: string) => link.replace(/\/+$/, '').split('/').pop()!;
-
-/** An SMMUv3's sysfs name `smmu3.0x…` links below its platform device (`…/arm-smmu-v3.0.auto/iommu/smmu3.0x…`): the name its log lines use. */
-function smmuDeviceName(fs: HostFs, name: string): string | undefined {
-  const link = fs.readlink(`${CLASS}/${name}`);
-  const m = link ? /([^/]+)\/iommu\/[^/]+$/.exec(link) : null;
-  return m?.[1];
-}
 
 /**
  * Reads a host from `/sys` (`class/iommu`, `kernel/iommu_groups`, `bus/pci/devices`), `/proc`
@@ -78,16 +72,18 @@ export function readHostFs(fs: HostFs, logs: readonly { lines: readonly string[]
   }
 
   /** sysfs unit name → model unit name (SMMUv3 units are known by their log name). */
-  const unitOf = new Map<string, string>();
-  for (const n of names) {
-    if (units.some((u) => u.name === n)) unitOf.set(n, n);
-    else if (/^smmu3\./.test(n)) {
-      const dev = smmuDeviceName(fs, n);
-      if (!dev || !units.some((u) => u.name === dev)) {
-        throw new InputError(`${n}: an SMMUv3 shows no ID register in sysfs; add the boot log with its 'arm-smmu-v3 ${dev ?? '…'}: … (features 0x…)' line (dmesg > dmesg.txt)`, fs.where);
-      }
-      unitOf.set(n, dev);
+  const unitOf = new Map<string, string>(names.filter((n) => units.some((u) => u.name === n)).map((n) => [n, n]));
+  for (const smmu of parseSmmuSysfs(new Map(names.map((n) => [n, fs.readlink(`${CLASS}/${n}`)])), fs.where)) {
+    const i = units.findIndex((u) => u.name === smmu.device);
+    if (i < 0) {
+      throw new InputError(
+        `${smmu.sysfsName}: an SMMUv3 shows no ID register in sysfs; add the boot log with its 'arm-smmu-v3 ${smmu.device ?? '…'}: … (features 0x…)' line (dmesg > dmesg.txt)`,
+        fs.where,
+      );
     }
+    units[i] = { ...units[i]!, regBase: smmu.regBase };
+    unitOf.set(smmu.sysfsName, smmu.device!);
+    found.push(`${CLASS}/${smmu.sysfsName}: SMMUv3 ${smmu.device} at ${hex(smmu.regBase)}`);
   }
   if (!units.length) {
     const why = names.length ? `${CLASS} lists ${names.join(', ')} but none viommu can read` : `no IOMMU: ${CLASS} is empty or absent`;
