@@ -121,7 +121,7 @@ for (const version of ORACLE_VERSIONS) {
         qemu = await qemuSet(version, { install: false });
       } catch (e) {
         if (!(e instanceof OracleError)) throw e;
-        console.log(`      skipping QEMU ${version} integration tests: ${e.message} (npm run test:oracle fetches it)`);
+        console.log(`      skipping QEMU ${version} integration tests: ${e.message} (node packages/core/dist/src/oracle/fetch.js installs it)`);
         this.skip();
       }
     });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { basename, dirname, join } from 'node:path';
 import { debianArchive } from './apt-sources.js';
 import { OracleError } from './errors.js';
-import { type Exec, lastLine } from './exec.js';
+import { type Exec, failureLine } from './exec.js';
 import type { QemuArch, SuiteQemuSource, SystemQemuSource } from './versions.js';
 
 /** What the install and fetch steps need from the machine; tests pass their own. */
@@ -30,11 +30,11 @@ export async function installSystemQemu(source: SystemQemuSource, host: DebianHo
     host.exec('apt-get', ['install', '-y', '--no-install-recommends', ...source.packages], { env: APT_ENV });
   let result = await install();
   if (result.code !== 0 && MISSING_LISTS.test(result.stderr + result.stdout)) {
-    const update = await host.exec('apt-get', ['update'], { env: APT_ENV });
-    if (update.code !== 0) throw new OracleError(`apt-get update failed: ${lastLine(update.stderr || update.stdout)}`);
+    const update = await host.exec('apt-get', ['update', '--error-on=any'], { env: APT_ENV });
+    if (update.code !== 0) throw new OracleError(`apt-get update failed: ${failureLine(update.stderr || update.stdout)}`);
     result = await install();
   }
-  if (result.code !== 0) throw new OracleError(`${command} failed: ${lastLine(result.stderr || result.stdout)}`);
+  if (result.code !== 0) throw new OracleError(`${command} failed: ${failureLine(result.stderr || result.stdout)}`);
 }
 
 /** The file a complete unpacked suite QEMU carries; its presence makes a fetch a no-op. */
@@ -129,13 +129,13 @@ export async function fetchSuiteQemu(
       );
     const apt = async (args: string[], what: string) => {
       const r = await host.exec('apt-get', [...aptOptions(work), ...args], { cwd: debs, env: APT_ENV });
-      if (r.code !== 0) throw new OracleError(`${what} from ${archive.uri} failed: ${lastLine(r.stderr || r.stdout)}`);
+      if (r.code !== 0) throw new OracleError(`${what} from ${archive.uri} failed: ${failureLine(r.stderr || r.stdout)}`);
     };
     const download = (packages: readonly string[], suite?: string) =>
       apt(['download', ...packages.map((p) => (suite ? `${p}/${suite}` : p))], `apt-get download ${packages.join(' ')}`);
 
     sourcesList([source.suite]);
-    await apt(['update'], `apt-get update of ${source.suite}`);
+    await apt(['update', '--error-on=any'], `apt-get update of ${source.suite}`);
     await download(source.packages, source.suite);
     await unpack(debs, root, host.exec);
 
@@ -146,7 +146,7 @@ export async function fetchSuiteQemu(
       await unpack(debs, root, host.exec);
       if ((await missing()).length > 0) {
         sourcesList([source.suite, source.codename]);
-        await apt(['update'], `apt-get update of ${source.codename}`);
+        await apt(['update', '--error-on=any'], `apt-get update of ${source.codename}`);
         for (const pkg of wanted) await download([pkg]).catch(() => undefined);
         await unpack(debs, root, host.exec);
       }
@@ -181,7 +181,7 @@ export async function fetchSuiteQemu(
 async function unpack(debs: string, root: string, exec: Exec): Promise<void> {
   for (const f of readdirSync(debs).filter((n) => n.endsWith('.deb')).sort()) {
     const r = await exec('dpkg-deb', ['-x', join(debs, f), root]);
-    if (r.code !== 0) throw new OracleError(`dpkg-deb -x ${f} failed: ${lastLine(r.stderr)}`);
+    if (r.code !== 0) throw new OracleError(`dpkg-deb -x ${f} failed: ${failureLine(r.stderr)}`);
   }
 }
 
@@ -191,7 +191,7 @@ async function missingLibraries(root: string, arches: readonly QemuArch[], exec:
     arches.map(async (arch) => {
       const r = await exec('ldd', [join(root, 'usr/bin', `qemu-system-${arch}`)], { env });
       if (r.code !== 0 && !/not found/.test(r.stdout + r.stderr)) {
-        throw new OracleError(`ldd qemu-system-${arch} failed: ${lastLine(r.stderr || r.stdout)}`);
+        throw new OracleError(`ldd qemu-system-${arch} failed: ${failureLine(r.stderr || r.stdout)}`);
       }
       return lddMissing(r.stdout + r.stderr);
     }),

@@ -37,7 +37,11 @@ export const execFile: Exec = (command, args, options = {}) =>
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
   });
 
-/** The last non-empty line of a command's output: what apt says when it gives up. */
-export function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.trim() ?? '';
+/**
+ * The line that says why apt (or dpkg) failed: its first `E:`/`W:` line (`W: Failed to fetch
+ * … Could not resolve host`), else the last line of its output.
+ */
+export function failureLine(text: string): string {
+  const lines = text.trim().split('\n').map((l) => l.trim());
+  return lines.find((l) => /^[EW]: /.test(l)) ?? lines.at(-1) ?? '';
 }
