@@ -6,7 +6,9 @@
 #   sh oracle/record-qemu.sh 7.2 qemu-system-x86_64
 #   sh oracle/record-qemu.sh 10.0 <unpacked>/usr/bin/qemu-system-x86_64 -L <unpacked>/usr/share/qemu
 # (an unpacked QEMU also needs QEMU_MODULE_DIR / LD_LIBRARY_PATH in the environment).
+# OUT=<dir> writes there instead of test/fixtures (npm run test:oracle does, then compares).
 set -eu
+out=${OUT:-test/fixtures}
 label=$1
 qemu=$2
 shift 2
@@ -38,7 +40,7 @@ unshare -m --propagation private sh -c "
   SHIM_LOG=$work/hotplug LD_PRELOAD=$work/shim.so timeout 20 \
     $qemu $extra -machine q35 -accel tcg -S -display none -nodefaults \
     -device pcie-root-port,id=rp1 -monitor stdio >$work/monitor 2>&1" || true
-python3 - "$work" "$version" "$calls" > "test/fixtures/qemu-$label-legacy-attach.json" <<'PY'
+python3 - "$work" "$version" "$calls" > "$out/qemu-$label-legacy-attach.json" <<'PY'
 import json, sys
 work, version, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
 runs = []
