@@ -1,0 +1,46 @@
+import { InputError } from '@viommu/core';
+import { flag, str } from './args.js';
+import { EXIT, JSON_OPTION, type CommandDef } from './command.js';
+import { profileOf, QEMU_OPTION } from './profile-option.js';
+
+export const command: CommandDef = {
+  name: 'check',
+  summary: 'pre-flight check of one VM configuration on one host',
+  usage: ['check --host H [--qemu P] [--json] -- <qemu args>', 'check --host H [--qemu P] --libvirt dom.xml', 'check --host H [--qemu P] --cmdline FILE'],
+  description:
+    'Runs QEMU\'s vIOMMU ⇄ host IOMMU negotiation for the configuration against a model of the host and\n' +
+    'prints the verdict, QEMU\'s exact message when QEMU would refuse it, the vIOMMUs\' registers and flags,\n' +
+    'the kernel objects left (HWPTs, vIOMMUs, vDEVICEs) and the trace of every step and ioctl.\n' +
+    'H is a catalogue id (viommu hosts list), a host profile JSON, a kernel boot log or a copy of /sys.',
+  options: [
+    { name: 'host', type: 'string', value: 'ID|FILE|DIR', summary: 'the host: catalogue id, host profile, boot log or sysfs copy' },
+    QEMU_OPTION,
+    { name: 'libvirt', type: 'string', value: 'FILE', summary: 'read the VM from a libvirt domain XML' },
+    { name: 'cmdline', type: 'string', value: 'FILE', summary: 'read the QEMU command line from a file' },
+    { name: 'no-trace', type: 'boolean', summary: 'leave the trace out of the text output' },
+    JSON_OPTION,
+  ],
+  examples: [
+    'viommu check --host intel-068 --qemu 10.0 -- -machine q35,kernel-irqchip=split -accel kvm -device intel-iommu,caching-mode=on -object iommufd,id=fd0 -device vfio-pci,host=0000:01:00.0,iommufd=fd0',
+    'viommu check --host arm-004 -- -machine virt,iommu=smmuv3 -accel kvm -device vfio-pci,host=0000:01:00.0',
+    'viommu check --host ./lab-node.dmesg.txt --libvirt vm.xml --json',
+  ],
+  async run(args, io) {
+    const hostSpec = str(args, 'host');
+    if (args.positionals.length) throw new InputError(`unexpected argument '${args.positionals[0]}' (QEMU arguments go after --)`, 'check');
+    if (!hostSpec) throw new InputError('missing --host (a catalogue id, host profile, boot log or sysfs copy)', 'check');
+    const profile = profileOf(str(args, 'qemu'));
+    const { loadVm } = await import('../input/load-vm.js');
+    const vm = loadVm({ rest: args.rest, cmdline: str(args, 'cmdline'), libvirt: str(args, 'libvirt') }, 'check');
+    const { loadHost } = await import('../hosts/index.js');
+    const host = loadHost(hostSpec);
+    const { Composition } = await import('../scenario/compose.js');
+    const { runScenario } = await import('../scenario/engine.js');
+    const { formatVerdict, verdictToJson } = await import('../scenario/verdict.js');
+    const comp = await Composition.create();
+    const verdict = runScenario(comp.scenario(host, profile), vm, host, profile);
+    if (flag(args, 'json')) io.out(JSON.stringify(verdictToJson(verdict), null, 2));
+    else io.out(formatVerdict(verdict, { trace: !flag(args, 'no-trace') }));
+    return verdict.ok ? EXIT.ok : EXIT.refused;
+  },
+};

@@ -1,0 +1,78 @@
+import { InputError } from '@viommu/core';
+import { flag, str } from './args.js';
+import { EXIT, JSON_OPTION, type CommandDef } from './command.js';
+import { profileOf, QEMU_OPTION } from './profile-option.js';
+
+export const command: CommandDef = {
+  name: 'regs',
+  summary: "the guest-visible registers of vIOMMUs, as QEMU computes them",
+  usage: [
+    'regs [--qemu P] [--accel tcg|kvm] [--machine M] <device>…',
+    'regs [--qemu P] [--json] -- <qemu args>',
+    'regs [--qemu P] [--accel A] [--machine M] --batch -',
+  ],
+  description:
+    'Each <device> is a -device value (intel-iommu,aw-bits=39). Without --machine the vendor\'s usual machine\n' +
+    '(q35 / virt) is used; without --accel, kvm. --batch - reads one -device value per line from stdin and\n' +
+    'writes one JSON object per line, in order: {"device": …, "registers": {…}} or {"device": …, "error": …}.\n' +
+    'No host is involved: registers depend only on QEMU and the device\'s properties.',
+  options: [
+    QEMU_OPTION,
+    { name: 'accel', type: 'string', value: 'tcg|kvm', summary: 'accelerator (default kvm)', choices: ['tcg', 'kvm'] },
+    { name: 'machine', type: 'string', value: 'M', summary: 'machine type and options (default: the vendor\'s, q35 or virt)' },
+    { name: 'batch', type: 'string', value: '-', summary: 'read -device values from stdin, one per line; JSON lines out' },
+    JSON_OPTION,
+  ],
+  examples: [
+    'viommu regs intel-iommu,aw-bits=39 --qemu 7.2',
+    'viommu regs --qemu 10.0 --json -- -machine virt,iommu=smmuv3 -global arm-smmuv3.stage=2',
+    "printf 'intel-iommu\\nintel-iommu,aw-bits=47\\n' | viommu regs --qemu 7.2 --batch -",
+  ],
+  async run(args, io) {
+    const profile = profileOf(str(args, 'qemu'));
+    const machine = str(args, 'machine');
+    const accel = str(args, 'accel');
+    const batch = str(args, 'batch');
+    const { deviceVm, loadViommuPlugins, viommuRegisters } = await import('../regs/registers.js');
+    const plugins = await loadViommuPlugins();
+    if (batch !== undefined) {
+      if (batch !== '-') throw new InputError(`--batch takes '-' (stdin), not '${batch}'`, 'regs');
+      if (args.positionals.length || args.rest) throw new InputError('--batch reads devices from stdin only', 'regs');
+      const out: string[] = [];
+      let refused = false;
+      for (const line of (await io.stdin()).split('\n').map((l) => l.trim()).filter(Boolean)) {
+        const r = viommuRegisters(deviceVm(line, machine, accel), plugins, profile);
+        const last = r.lines[r.lines.length - 1]!;
+        refused ||= 'error' in last;
+        out.push(JSON.stringify('error' in last ? { device: line, error: last.error } : { device: line, registers: last.registers }));
+      }
+      if (out.length) io.out(out.join('\n'));
+      return refused ? EXIT.refused : EXIT.ok;
+    }
+    let vms;
+    if (args.rest !== undefined) {
+      if (args.positionals.length) throw new InputError('give devices or a QEMU command line after --, not both', 'regs');
+      if (machine || accel) throw new InputError('--machine/--accel apply to <device> arguments; after -- use -machine/-accel', 'regs');
+      const { parseQemuArgs } = await import('../input/qemu-args.js');
+      vms = [parseQemuArgs(args.rest)];
+    } else {
+      if (!args.positionals.length) throw new InputError('no device given (e.g. viommu regs intel-iommu,aw-bits=39)', 'regs');
+      vms = args.positionals.map((d) => deviceVm(d, machine, accel));
+    }
+    let code: number = EXIT.ok;
+    for (const vm of vms) {
+      const r = viommuRegisters(vm, plugins, profile);
+      if (flag(args, 'json')) io.out(r.lines.map((l) => JSON.stringify(l)).join('\n'));
+      else {
+        for (const l of r.lines) {
+          if ('error' in l) continue;
+          io.out(`${l.device} (${r.binary} ${r.machine}, profile ${profile.id})`);
+          for (const [k, v] of Object.entries(l.registers)) io.out(`  ${k.padEnd(5)} ${v}`);
+        }
+        if (r.printed) io.err(r.printed);
+      }
+      if (r.printed) code = EXIT.refused;
+    }
+    return code;
+  },
+};

@@ -1,0 +1,75 @@
+import { hex, InputError, Trace, VIOMMU_PLUGIN, type QemuProfile, type ViommuPlugin } from '@viommu/core';
+import { parseQemuArgs } from '../input/qemu-args.js';
+import type { VmConfig } from '../input/vm-config.js';
+import { discoverPlugins } from '../plugins/discovery.js';
+import { RegistrationRecorder } from '../plugins/recorder.js';
+import { Boot, LocatedError, plugPci } from '../scenario/boot.js';
+import { PCI_BRIDGE_ROLES } from '@viommu/core';
+
+/**
+ * The vIOMMU plugins, loaded without DI: each package's `register` runs against a recorder
+ * and the plugin values are taken from it (`viommu regs` starts fast).
+ */
+export async function loadViommuPlugins(): Promise<ViommuPlugin[]> {
+  const found = await discoverPlugins({ viommusOnly: true });
+  const rec = new RegistrationRecorder();
+  for (const p of found.packages) p.register(rec.asContainer());
+  return rec.values(VIOMMU_PLUGIN);
+}
+
+/** One vIOMMU's registers (`{"device": …, "registers": {…}}`) or QEMU's refusal. */
+export type RegsLine =
+  | { readonly device: string; readonly registers: Readonly<Record<string, string>> }
+  | { readonly device: string; readonly error: string };
+
+/** A refusal with its full QEMU line, for people. */
+export interface RegsResult {
+  readonly binary: string;
+  readonly machine: string;
+  readonly lines: readonly RegsLine[];
+  /** `qemu-system-…: <location>: <message>` and hint, when refused. */
+  readonly printed?: string;
+}
+
+const optionText = (location: string) => location.replace(/^-device /, '');
+
+/**
+ * Starts the machine of `vm` without a host and realizes every vIOMMU it creates (by
+ * `-machine` options or `-device`), with the bridges they may name. Other devices are not
+ * created. Registers print as `0x…` (64-bit safe).
+ */
+export function viommuRegisters(vm: VmConfig, plugins: readonly ViommuPlugin[], profile: QemuProfile): RegsResult {
+  const boot = new Boot(vm, plugins, profile, new Trace());
+  const lines: RegsLine[] = [];
+  const done = () =>
+    boot.viommus.map(
+      (v): RegsLine => ({
+        device: optionText(v.location),
+        registers: Object.fromEntries(v.plugin.manifest.registers.map((r) => [r, hex(v.dev.registers()[r] ?? 0n)])),
+      }),
+    );
+  try {
+    const m = boot.start('kvm');
+    for (const entry of vm.devices) {
+      const plugin = boot.pluginFor(entry.type);
+      if (plugin) boot.realizeDevice(plugin, entry);
+      else if (PCI_BRIDGE_ROLES[entry.type]) plugPci(m, entry);
+      else boot.refuseForeignViommu(entry);
+    }
+    lines.push(...done());
+    if (lines.length === 0) throw new InputError('the configuration creates no vIOMMU', 'regs');
+    return { binary: boot.binary, machine: m.typeName, lines };
+  } catch (e) {
+    if (!(e instanceof LocatedError)) throw e;
+    lines.push(...done(), { device: e.location ? optionText(e.location) : (vm.machine.text ?? ''), error: e.error.message });
+    const printed = `${boot.binary}: ${e.location ? `${e.location}: ` : ''}${e.error.message}${e.error.hint ? `\n${e.error.hint}` : ''}`;
+    return { binary: boot.binary, machine: boot.machine?.typeName ?? boot.machineType, lines, printed };
+  }
+}
+
+/** The VM of one `-device` value with `--machine`/`--accel` (default: the vendor's machine, kvm). */
+export function deviceVm(device: string, machine: string | undefined, accel: string | undefined): VmConfig {
+  const value = device.replace(/^-device\s+/, '');
+  if (value.trim() === '') throw new InputError('empty -device value', 'regs');
+  return parseQemuArgs([...(machine ? ['-machine', machine] : []), '-accel', accel ?? 'kvm', '-device', value], 'regs');
+}
