@@ -16,7 +16,13 @@ import { VirtIOIOMMU } from './device.js';
 import { machineHasHotplugHandler, TARGET_PAGE_BITS, virtioIommuCompat, virtioIommuPrePlug } from './machine.js';
 import { parseVirtioIommuOptions, resolvePrimaryBus } from './options.js';
 import { VIRTIO_IOMMU_PROFILES } from './profiles.js';
-import { LEN_RESERVED_REGIONS, TYPE_VIRTIO_IOMMU, TYPE_VIRTIO_IOMMU_PCI, virtioIommuPciProperties } from './properties.js';
+import {
+  LEN_RESERVED_REGIONS,
+  TYPE_VIRTIO_IOMMU,
+  TYPE_VIRTIO_IOMMU_PCI,
+  virtioIommuDeviceProperties,
+  virtioIommuPciProperties,
+} from './properties.js';
 import { VIRTIO_IOMMU_RESV_MEM_T_MSI, VIRTIO_IOMMU_RESV_MEM_T_RESERVED, type ReservedRegion } from './reserved-regions.js';
 
 const PROFILES: readonly ProfileId[] = ['7.2', '10.0', '10.2', 'upstream'];
@@ -73,10 +79,7 @@ export class VirtioIommuPlugin implements ViommuPlugin {
   }
 
   properties(profile: ProfileId): readonly PropertyDecl[] {
-    const all = virtioIommuPciProperties(profile);
-    if (this.#pci) return all;
-    const deviceOnly = ['primary-bus', 'boot-bypass', 'granule', 'aw-bits'];
-    return all.filter((d) => deviceOnly.includes(d.name));
+    return this.#pci ? virtioIommuPciProperties(profile) : virtioIommuDeviceProperties(profile);
   }
 
   viommuFlags(profile: ProfileId, props: PropertyValues): bigint {

@@ -22,6 +22,11 @@ export interface VirtioIommuProfile {
    * the list property `reserved-regions` (8.2+, settable only from JSON `-device`).
    */
   readonly reservedRegionsProp: 'len-array' | 'list';
+  /**
+   * Whose `-device virtio-iommu-pci,help` list the generic virtio/PCI properties follow:
+   * Debian's 7.2 or 10.0 (10.2 and upstream use 10.0's; not re-read).
+   */
+  readonly propertyList: '7.2' | '10.0';
 }
 
 const P7_2: VirtioIommuProfile = {
@@ -29,6 +34,7 @@ const P7_2: VirtioIommuProfile = {
   granuleAwBits: false,
   freezeGranule: false,
   reservedRegionsProp: 'len-array',
+  propertyList: '7.2',
 };
 
 const P10_0: VirtioIommuProfile = {
@@ -36,6 +42,7 @@ const P10_0: VirtioIommuProfile = {
   granuleAwBits: true,
   freezeGranule: true,
   reservedRegionsProp: 'list',
+  propertyList: '10.0',
 };
 
 export const VIRTIO_IOMMU_PROFILES: Readonly<Record<ProfileId, VirtioIommuProfile>> = {

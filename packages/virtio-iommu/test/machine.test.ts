@@ -145,7 +145,11 @@ describe('virtio-iommu-device (plugged on a virtio-mmio bus)', () => {
     expect(dev).to.be.instanceOf(VirtIOIOMMU);
     expect(m.rootBus.iommuOps).to.equal(dev.ops);
     expect(m.rootBus.devices.size).to.equal(0);
-    expect(devPlugin.properties('10.0').map((d) => d.name)).to.deep.equal(['aw-bits', 'boot-bypass', 'granule', 'primary-bus']);
+    // qemu-system-aarch64 -device virtio-iommu-device,help (7.2.22)
+    expect(devPlugin.properties('7.2').map((d) => d.name)).to.deep.equal([
+      'any_layout', 'boot-bypass', 'event_idx', 'indirect_desc', 'iommu_platform', 'notify_on_empty', 'packed',
+      'primary-bus', 'queue_reset', 'use-disabled-flag', 'use-started', 'x-disable-legacy-check',
+    ]);
   });
 
   it('machine compat names virtio-iommu-pci only: on virt the bare device keeps aw-bits=64 (QEMU 10.0)', () => {

@@ -1,6 +1,7 @@
 import { QemuError, type ProfileId } from '@viommu/core';
 import { isRefusal, qemuSet, runQtest, type QemuSet, type QtestResult } from '@viommu/core/oracle';
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { VIRTIO_IOMMU_CONFIG_FIELDS, VIRTIO_IOMMU_DEVICE_MANIFEST, VIRTIO_IOMMU_PCI_MANIFEST, VirtioIommuPlugin } from '../../src/index.js';
 import { ctx, pairs } from '../helpers.js';
 import { CONFIG_CASES, ERROR_CASES, modelMachine, type OracleCase } from './cases.js';
@@ -83,6 +84,19 @@ for (const profile of PROFILES) {
         this.skip();
       }
     });
+
+    for (const [plugin, arch] of [[new VirtioIommuPlugin(VIRTIO_IOMMU_PCI_MANIFEST), 'x86_64'], [new VirtioIommuPlugin(VIRTIO_IOMMU_DEVICE_MANIFEST), 'aarch64']] as const) {
+      it(`-device ${plugin.manifest.typeName},help lists the model's properties`, () => {
+        tally.run++;
+        const b = set[arch];
+        const r = spawnSync(b.path, [...b.args, '-device', `${plugin.manifest.typeName},help`], { env: { ...process.env, ...b.env }, encoding: 'utf8' });
+        const listed = [...r.stdout.matchAll(/^ {2}([\w-]+)=/gm)].map((m) => m[1]!);
+        // the child `virtio-backend` cannot be set; 10.0's list `reserved-regions` only from JSON -device
+        const settable = listed.filter((n) => n !== 'virtio-backend' && n !== 'reserved-regions');
+        expect(plugin.properties(profile).map((d) => d.name)).to.deep.equal(settable);
+        tally.matched++;
+      });
+    }
 
     for (const c of ERROR_CASES.filter((x) => !x.profiles || x.profiles.includes(profile))) {
       it(`${c.arch} -M ${c.machine} ${c.devices.map((d) => `-device ${d}`).join(' ')}`, async () => {
