@@ -21,6 +21,7 @@ import {
 import {
   HOST_PAGE_SIZE,
   ioctlOrMinusOne,
+  ioctlSucceeds,
   openNode,
   syscall,
   type LegacyVfio,
@@ -135,7 +136,7 @@ function legacySetup(ctx: LegacyVfio, fd: number, iommuType: number, space: VFIO
 export function containerConnect(ctx: LegacyVfio, group: VFIOGroup, as: AddressSpace): void {
   const space = addressSpaceGet(ctx, as);
   for (const c of space.containers) {
-    if (ioctlOrMinusOne(() => ctx.kernel.ioctl(group.fd, 'VFIO_GROUP_SET_CONTAINER', { container_fd: c.fd }) ?? 0) === 0) {
+    if (ioctlSucceeds(() => ctx.kernel.ioctl(group.fd, 'VFIO_GROUP_SET_CONTAINER', { container_fd: c.fd }))) {
       ctx.trace.step('vfio_container_group_add', { groupid: group.groupid, container: c.fd });
       group.container = c;
       c.groups.push(group);

@@ -82,6 +82,17 @@ export function ioctlOrMinusOne(fn: () => number): number {
   }
 }
 
+/** An `ioctl` QEMU tests with `if (!ioctl(…))`: true when it succeeded. */
+export function ioctlSucceeds(fn: () => unknown): boolean {
+  try {
+    fn();
+    return true;
+  } catch (e) {
+    if (e instanceof KernelError) return false;
+    throw e;
+  }
+}
+
 /** `qemu_open_old` + VFIO's message (7.2) or `qemu_open` (9.1+). */
 export function openNode(ctx: LegacyVfio, path: string): number {
   return syscall(
