@@ -1,5 +1,4 @@
 import {
-  InputError,
   parsePropertyValue,
   QemuError,
   resolveProperties,
@@ -65,8 +64,7 @@ export function resolvePrimaryBus(machine: MachineContext, path: string): PCIBus
  * Parses a virtio-iommu's `-device` options in QEMU's order: `-global`s first, then the
  * options; `addr`, the 7.2 reserved-region array and read-only children are handled here,
  * the rest by `resolveProperties`.
- * @throws QemuError (stage `option-parse`) with QEMU's message; InputError for
- *   `reserved-regions` given as an option string to a profile where it is a list property.
+ * @throws QemuError (stage `option-parse`) with QEMU's message.
  */
 export function parseVirtioIommuOptions(
   typeName: string,
@@ -96,10 +94,8 @@ export function parseVirtioIommuOptions(
       if (i >= len) throw new QemuError(`Property '${typeName}.${key}' not found`, 'option-parse');
       regions[i] = parseReservedRegion(key, value);
     } else if (key === 'reserved-regions' && !lenDecl) {
-      throw new InputError(
-        `'reserved-regions' is a list property here: QEMU takes it from JSON -device only, which viommu does not model`,
-        `-device ${typeName}`,
-      );
+      // 8.2+: a list property, which only JSON -device can set
+      throw new QemuError("Invalid parameter type for 'reserved-regions', expected: array", 'option-parse');
     } else {
       rest.push({ key, value });
     }
