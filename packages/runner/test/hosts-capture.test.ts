@@ -46,6 +46,12 @@ describe('the capture script of docs/hosts.md', () => {
   it('captures a tree standing for / into a tar that imports to what probe reads there', () => {
     const root = join(dir, 'root');
     writeTree(root, SERVER);
+    // a root reader's config of 0000:17:00.0: PASID (PCIe §7.6, id 0x1b) at 0x100, Max PASID Width 20, enabled with exec and priv
+    const config = Buffer.alloc(4096);
+    config.writeUInt32LE((1 << 16) | 0x1b, 0x100);
+    config.writeUInt16LE(0x1406, 0x104);
+    config.writeUInt16LE(0x0007, 0x106);
+    writeFileSync(join(root, 'sys/devices/pci0000:00/0000:17:00.0/config'), config);
     const log = join(dir, 'saved-dmesg.txt');
     writeFileSync(log, '[    0.102778] DMAR: dmar1: reg_base_addr dbbfc000 ver 4:0 cap 8ed008c40780466 ecap 60000f050df\n');
     const work = join(dir, 'work');
@@ -60,7 +66,7 @@ describe('the capture script of docs/hosts.md', () => {
     expect(imported.host.kernel).to.deep.equal(probed.host!.kernel);
     expect(imported.host.units).to.have.length(10);
     expect(imported.host.devices).to.deep.equal([
-      { bdf: '0000:17:00.0', unit: 'dmar1', group: 30, driver: 'vfio-pci' },
+      { bdf: '0000:17:00.0', unit: 'dmar1', group: 30, driver: 'vfio-pci', pasidLog2: 20, pasidExec: true, pasidPriv: true },
       { bdf: '0000:17:00.1', unit: 'dmar1', group: 30, driver: 'vfio-pci' },
       { bdf: '0000:4a:00.0', unit: 'dmar3', group: 51, driver: 'nvme' },
     ]);

@@ -147,7 +147,7 @@ describe('importHost: capture directories and tars', () => {
       vfioCdev: true,
       vfioType1: true,
     });
-    expect(r.assumed).to.deep.equal(['PCI PASID and ATS capabilities not read (config space beyond 256 bytes needs root); assumed none']);
+    expect(r.assumed).to.deep.equal(['PCI PASID and ATS capabilities of 0000:00:02.0, 0000:01:00.0, 0000:01:00.1 not read (config space beyond 256 bytes needs root); assumed none']);
   };
 
   it('reads a copied tree standing for / (sys, proc, dev)', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '@viommu/core';
@@ -69,12 +69,34 @@ describe('probeHost (a tree standing for /)', () => {
           '/sys/class/iommu/dmar1/intel-iommu/address: fc801000',
         ],
       },
-      assumed: ['PCI PASID and ATS capabilities not read (config space beyond 256 bytes needs root); assumed none'],
+      assumed: ['PCI PASID and ATS capabilities of 0000:00:02.0, 0000:00:14.0, 0000:03:00.0 not read (config space beyond 256 bytes needs root); assumed none'],
     });
     expect(found).to.include('/sys/class/iommu/dmar1/devices/0000:03:00.0: PCI 0000:03:00.0 behind dmar1, IOMMU group 14, driver vfio-pci');
     expect(found).to.include('/dev: iommu present, vfio/devices present, vfio/vfio present');
     expect(assumed).to.deep.equal(host!.assumed);
     expect(hostFromJson(hostToJson(host!), 'probe')).to.deep.equal(host);
+  });
+
+  it('reads PASID and ATS from the extended config space when it was readable (root)', () => {
+    // PCIe Base Spec §7.6: extended capability headers from 0x100 (id 15:0, version 19:16, next 31:20).
+    // ATS (id 0x0f) at 0x100 → PASID (id 0x1b) at 0x140: capability 0x1406 (Max PASID Width 20, exec,
+    // priv supported), control 0x0003 (enabled, exec enabled, priv not enabled).
+    const config = Buffer.alloc(4096);
+    config.writeUInt32LE((0x140 << 20) | (1 << 16) | 0x0f, 0x100);
+    config.writeUInt32LE((0x000 << 20) | (1 << 16) | 0x1b, 0x140);
+    config.writeUInt16LE(0x1406, 0x144);
+    config.writeUInt16LE(0x0003, 0x146);
+    writeTree(root, CLIENT);
+    writeFileSync(join(root, 'sys/devices/pci0000:00/0000:03:00.0/config'), config);
+    writeFileSync(join(root, 'sys/devices/pci0000:00/0000:00:02.0/config'), config.subarray(0, 256));
+    const r = probeHost(root);
+    expect(r.host!.devices).to.deep.equal([
+      { bdf: '0000:00:02.0', unit: 'dmar0', group: 0, driver: 'xe' },
+      { bdf: '0000:00:14.0', unit: 'dmar1', group: 5, driver: 'xhci_hcd' },
+      { bdf: '0000:03:00.0', unit: 'dmar1', group: 14, driver: 'vfio-pci', pasidLog2: 20, pasidExec: true, ats: true },
+    ]);
+    expect(r.found).to.include('/sys/class/iommu/dmar1/devices/0000:03:00.0: PCI 0000:03:00.0 behind dmar1, IOMMU group 14, driver vfio-pci, PASID 20 bits exec, ATS yes');
+    expect(r.assumed).to.include('PCI PASID and ATS capabilities of 0000:00:02.0, 0000:00:14.0 not read (config space beyond 256 bytes needs root); assumed none');
   });
 
   it('reports what it sees of /dev: a kernel without iommufd', () => {

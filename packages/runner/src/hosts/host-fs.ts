@@ -12,6 +12,8 @@ export interface HostFs {
   list(path: string): string[] | undefined;
   /** A file's text; undefined when it does not exist. */
   read(path: string): string | undefined;
+  /** A binary file's bytes (PCI `config`); undefined when it does not exist or the capture has no bytes. */
+  readBytes(path: string): Uint8Array | undefined;
   /** A symlink's target; undefined when `path` is not a symlink. */
   readlink(path: string): string | undefined;
   exists(path: string): boolean;
@@ -33,6 +35,7 @@ export function dirFs(root: string): HostFs {
     where: root,
     list: (p) => tryOr(() => readdirSync(at(p)).sort()),
     read: (p) => tryOr(() => readFileSync(at(p), 'utf8')),
+    readBytes: (p) => tryOr(() => readFileSync(at(p))),
     readlink: (p) => tryOr(() => (lstatSync(at(p)).isSymbolicLink() ? readlinkSync(at(p)) : undefined)),
     exists: (p) => existsSync(at(p)) || tryOr(() => lstatSync(at(p))) !== undefined,
   };
@@ -40,7 +43,7 @@ export function dirFs(root: string): HostFs {
 
 interface TarEntry {
   readonly type: 'file' | 'dir' | 'link';
-  readonly data?: string;
+  readonly data?: Buffer;
   readonly target?: string;
 }
 
@@ -78,7 +81,7 @@ export function tarFs(bytes: Buffer, where: string): HostFs {
     const path = `/${name.replace(/^\.?\/+/, '').replace(/\/+$/, '')}`;
     if (type === '5') entries.set(path, { type: 'dir' });
     else if (type === '2') entries.set(path, { type: 'link', target: str(157, 100) });
-    else if (type === '0' || type === '\0') entries.set(path, { type: 'file', data: data.toString('utf8').replace(/\0+$/, '') });
+    else if (type === '0' || type === '\0') entries.set(path, { type: 'file', data });
   }
   /** `path` with every symlink among its directories (and, with `last`, itself) followed inside the archive. */
   const resolve = (path: string, last = true): string => {
@@ -105,7 +108,8 @@ export function tarFs(bytes: Buffer, where: string): HostFs {
       const names = children(resolve(p));
       return names.size || entries.get(resolve(p))?.type === 'dir' ? [...names].sort() : undefined;
     },
-    read: (p) => entries.get(resolve(p))?.data,
+    read: (p) => entries.get(resolve(p))?.data?.toString('utf8').replace(/\0+$/, ''),
+    readBytes: (p) => entries.get(resolve(p))?.data,
     readlink: (p) => entries.get(resolve(p, false))?.target,
     exists: (p) => entries.has(resolve(p)) || children(resolve(p)).size > 0,
   };

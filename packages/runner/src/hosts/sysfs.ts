@@ -5,6 +5,7 @@ import { AMD_NOT_MODELLED } from './catalogue.js';
 import { defaultDevices, defaultKernel } from './defaults.js';
 import type { HostFs } from './host-fs.js';
 import { mergeUnits, noUnitsMessage, readBootLog } from './boot-log.js';
+import { pciExtCaps } from './pci-config.js';
 
 /** What reading a capture gave: a host (no id yet) and the import report. */
 export interface HostReading {
@@ -111,9 +112,8 @@ export function readHostFs(fs: HostFs, logs: readonly { lines: readonly string[]
     assumed,
   );
 
-  let devices = readDevices(fs, unitOf, found);
+  let devices = readDevices(fs, unitOf, found, assumed);
   if (!devices.length) devices = defaultDevices(units.filter((u) => u.vendor !== 'amd'), assumed);
-  else assumed.push('PCI PASID and ATS capabilities not read (config space beyond 256 bytes needs root); assumed none');
   return {
     host: { arch: vendor === 'arm' ? 'aarch64' : 'x86_64', kernel, units, devices, provenance: { kind: logs.length ? 'sysfs+dmesg' : 'sysfs', source: fs.where, raw } },
     found,
@@ -121,9 +121,10 @@ export function readHostFs(fs: HostFs, logs: readonly { lines: readonly string[]
   };
 }
 
-/** PCI functions behind each unit (`/sys/class/iommu/<unit>/devices/<bdf>`), their group and driver. */
-function readDevices(fs: HostFs, unitOf: ReadonlyMap<string, string>, found: string[]): HostPciDevice[] {
+/** PCI functions behind each unit (`/sys/class/iommu/<unit>/devices/<bdf>`): group, driver, ids, PASID and ATS. */
+function readDevices(fs: HostFs, unitOf: ReadonlyMap<string, string>, found: string[], assumed: string[]): HostPciDevice[] {
   const devices: HostPciDevice[] = [];
+  const unread: string[] = [];
   for (const [sysName, unit] of unitOf) {
     for (const bdf of (fs.list(`${CLASS}/${sysName}/devices`) ?? []).filter((d) => BDF.test(d))) {
       const dev = `/sys/bus/pci/devices/${bdf}`;
@@ -137,9 +138,24 @@ function readDevices(fs: HostFs, unitOf: ReadonlyMap<string, string>, found: str
       const driver = driverLink ? base(driverLink) : '';
       const vid = fs.read(`${dev}/vendor`)?.trim().replace(/^0x/, '');
       const did = fs.read(`${dev}/device`)?.trim().replace(/^0x/, '');
-      devices.push({ bdf, unit, group, driver, ...(vid && did ? { id: `${vid}:${did}` } : {}) });
-      found.push(`${CLASS}/${sysName}/devices/${bdf}: PCI ${bdf}${vid && did ? ` [${vid}:${did}]` : ''} behind ${unit}, IOMMU group ${group}, driver ${driver || '(none)'}`);
+      const config = fs.readBytes(`${dev}/config`);
+      const caps = config && pciExtCaps(config);
+      if (!caps) unread.push(bdf);
+      devices.push({
+        bdf,
+        unit,
+        group,
+        driver,
+        ...(caps?.pasidLog2 ? { pasidLog2: caps.pasidLog2 } : {}),
+        ...(caps?.pasidExec ? { pasidExec: true } : {}),
+        ...(caps?.pasidPriv ? { pasidPriv: true } : {}),
+        ...(caps?.ats ? { ats: true } : {}),
+        ...(vid && did ? { id: `${vid}:${did}` } : {}),
+      });
+      const capText = caps ? `, PASID ${caps.pasidLog2 ? `${caps.pasidLog2} bits${caps.pasidExec ? ' exec' : ''}${caps.pasidPriv ? ' priv' : ''}` : 'none'}, ATS ${caps.ats ? 'yes' : 'no'}` : '';
+      found.push(`${CLASS}/${sysName}/devices/${bdf}: PCI ${bdf}${vid && did ? ` [${vid}:${did}]` : ''} behind ${unit}, IOMMU group ${group}, driver ${driver || '(none)'}${capText}`);
     }
   }
+  if (unread.length) assumed.push(`PCI PASID and ATS capabilities of ${unread.sort().join(', ')} not read (config space beyond 256 bytes needs root); assumed none`);
   return devices.sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0));
 }

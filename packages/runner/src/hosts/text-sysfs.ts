@@ -33,6 +33,7 @@ export function textSysfsFs(lines: readonly string[], where: string): HostFs {
     where,
     list: (p) => (children(p).length ? children(p) : undefined),
     read: (p) => files.get(p),
+    readBytes: () => undefined,
     readlink: () => undefined,
     exists: (p) => files.has(p) || children(p).length > 0,
   };
