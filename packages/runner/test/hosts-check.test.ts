@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { container } from 'tsyringe';
@@ -99,5 +102,30 @@ describe('check --host <imported file>: a check runs on a host read from a real 
   it('Dell PowerEdge R770 (intel-068 log, cap bit 63 set): aw-bits=48 fits its 57-bit units', () => {
     const host = loadHost(join(FIXTURES, 'intel-068.dmesg.txt'));
     expect(check(host, 'caching-mode=on', '0000:01:00.0')).to.equal('ok');
+  });
+
+  describe('through the viommu CLI', () => {
+    const CLI = join(dirname(fileURLToPath(import.meta.url)), '../src/cli.js');
+    const QEMU = ['--qemu', '10.0', '--', '-machine', 'q35', '-device', 'intel-iommu,caching-mode=on', '-object', 'iommufd,id=fd0', '-device', 'pcie-root-port,id=rp0'];
+    const viommu = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'viommu-check-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("hosts import writes a profile that check --host takes; a log works directly; QEMU's refusal exits 1", () => {
+      const imported = viommu(['hosts', 'import', join(FIXTURES, 'intel-001.dmesg.txt')]);
+      expect(imported.status).to.equal(0);
+      const profile = join(dir, 'w520.json');
+      writeFileSync(profile, imported.stdout);
+      for (const host of [profile, join(FIXTURES, 'intel-001.dmesg.txt')]) {
+        const refused = viommu(['check', '--host', host, ...QEMU, '-device', 'vfio-pci,host=0000:02:00.0,bus=rp0,iommufd=fd0']);
+        expect(refused.status, host).to.equal(1);
+        expect(refused.stdout + refused.stderr, host).to.include('vfio 0000:02:00.0: Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
+      }
+      const ok = viommu(['check', '--host', join(FIXTURES, 'intel-068.dmesg.txt'), ...QEMU, '-device', 'vfio-pci,host=0000:01:00.0,bus=rp0,iommufd=fd0']);
+      expect(ok.status).to.equal(0);
+    });
   });
 });
