@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { QemuBinary } from './binaries.js';
 import { OracleError } from './errors.js';
 import { type QtestRead, type QtestWrite, formatQtestCommand, parseQtestAnswer } from './qtest.js';
@@ -49,6 +49,15 @@ export function isRefusal(result: QtestResult): result is QtestRefusal {
 }
 
 /**
+ * QEMUs still running. qtest never exits on its own (not at the end of its input either), so
+ * whatever is left when Node exits is killed rather than left behind.
+ */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
  * Starts QEMU with `run.args` under qtest, performs `run.writes` and `run.reads` and stops it. A configuration
  * QEMU rejects comes back as a {@link QtestRefusal}; a missing binary, a timeout or a broken
  * answer rejects with an {@link OracleError}. qtest does not exit at end of input, so the
@@ -62,6 +71,7 @@ export function runQtest(run: QtestRun): Promise<QtestResult> {
     const commands = [...writes.map(formatQtestCommand), ...reads.map(formatQtestCommand)];
     if (commands.length === 0) commands.push('endianness');
     const child = spawn(binary.path, argv, { env: { ...process.env, ...binary.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    live.add(child);
     const values: bigint[] = [];
     let answered = 0;
     let pending = '';
@@ -77,6 +87,7 @@ export function runQtest(run: QtestRun): Promise<QtestResult> {
     );
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      live.delete(child);
       reject(new OracleError(`${binary.path}: ${e.code === 'ENOENT' ? 'not found' : e.message}`));
     });
     child.stdin.on('error', () => undefined); // EPIPE when QEMU exits before reading
@@ -102,6 +113,7 @@ export function runQtest(run: QtestRun): Promise<QtestResult> {
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      live.delete(child);
       if (failure) return reject(failure);
       if (answered === commands.length) return resolve({ values, stderr });
       const error = qemuErrorLine(stderr);
