@@ -1,11 +1,14 @@
 /*
  * A fake VFIO type1 kernel for running a real QEMU binary as an oracle (LD_PRELOAD).
  *
- * It answers the legacy attach of one device (group SHIM_GROUP, a 48-bit aperture minus the
- * x86 MSI window) and logs every call in the form the package's tests print: `readlink
+ * It answers the legacy attach of one device (type1v2; IOVA ranges SHIM_IOVA, e.g.
+ * `0-fedfffff,fef00000-ffffffffffff` (the default: 48 bits minus the x86 MSI window), empty
+ * for no IOVA_RANGE capability) and logs every call in the form the package's tests print: `readlink
  * <path>`, `open <path>`, `<VFIO ioctl> [arg]`, `close`, with ` -> EIO` when it failed.
  * SHIM_FAIL_AT=k fails the k-th fallible call (readlink of iommu_group, opens under
  * /dev/vfio, VFIO ioctls except DMA map/unmap) with SHIM_FAIL_ERRNO (default EIO).
+ * SHIM_DEVICE=1 also answers what vfio_pci_realize asks after the attach (region info: only
+ * a 256-byte config space of zeros), so QEMU gets to pci_device_set_iommu_device.
  * Everything else goes to the real libc. Not part of the package build.
  */
 #define _GNU_SOURCE
@@ -118,10 +121,28 @@ static const char *name_of(unsigned long req)
 
 static int container_set;
 
-/* struct vfio_iommu_type1_info followed by MIGRATION (32), DMA_AVAIL (16), IOVA_RANGE (16 + 2 * 16). */
+/* Parses SHIM_IOVA into ranges; returns how many. */
+static int iova_ranges(struct vfio_iova_range *r, int max)
+{
+    const char *spec = getenv("SHIM_IOVA");
+    if (!spec) spec = "0-fedfffff,fef00000-ffffffffffff";
+    int n = 0;
+    while (*spec && n < max) {
+        char *end;
+        r[n].start = strtoull(spec, &end, 16);
+        r[n].end = strtoull(end + 1, &end, 16);
+        n++;
+        spec = *end == ',' ? end + 1 : end;
+    }
+    return n;
+}
+
+/* struct vfio_iommu_type1_info followed by MIGRATION (32), DMA_AVAIL (16), IOVA_RANGE (16 + n * 16). */
 static int get_info(struct vfio_iommu_type1_info *info)
 {
-    const uint32_t needed = 24 + 32 + 16 + 48;
+    struct vfio_iova_range ranges[16];
+    int n = iova_ranges(ranges, 16);
+    const uint32_t needed = 24 + 32 + 16 + (n ? 16 + 16 * n : 0);
     info->flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
     info->iova_pgsizes = 0x40201000ULL;
     if (info->argsz < needed) { info->argsz = needed; info->cap_offset = 0; return 0; }
@@ -131,14 +152,47 @@ static int get_info(struct vfio_iommu_type1_info *info)
     mig->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION; mig->header.version = 1; mig->header.next = 56;
     mig->flags = 0; mig->pgsize_bitmap = 0x1000; mig->max_dirty_bitmap_size = 1ULL << 28;
     struct vfio_iommu_type1_info_dma_avail *avail = (void *)(b + 56);
-    avail->header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL; avail->header.version = 1; avail->header.next = 72;
+    avail->header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL; avail->header.version = 1; avail->header.next = n ? 72 : 0;
     avail->avail = 65535;
-    struct vfio_iommu_type1_info_cap_iova_range *r = (void *)(b + 72);
-    r->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE; r->header.version = 1; r->header.next = 0;
-    r->nr_iovas = 2;
-    r->iova_ranges[0].start = 0; r->iova_ranges[0].end = 0xfedfffffULL;
-    r->iova_ranges[1].start = 0xfef00000ULL; r->iova_ranges[1].end = 0xffffffffffffULL;
+    if (n) {
+        struct vfio_iommu_type1_info_cap_iova_range *r = (void *)(b + 72);
+        r->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE; r->header.version = 1; r->header.next = 0;
+        r->nr_iovas = n;
+        memcpy(r->iova_ranges, ranges, n * sizeof(ranges[0]));
+    }
     return 0;
+}
+
+/* VFIO_DEVICE_GET_REGION_INFO with SHIM_DEVICE: the config region only. */
+static int region_info(struct vfio_region_info *r)
+{
+    r->flags = 0; r->size = 0; r->cap_offset = 0;
+    r->offset = (uint64_t)r->index << 40;
+    if (r->index == VFIO_PCI_CONFIG_REGION_INDEX) {
+        r->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+        r->size = 256;
+    }
+    return 0;
+}
+
+static int device_fd(int fd)
+{
+    return getenv("SHIM_DEVICE") && fd >= 0 && fd < 4096 && kinds[fd] == DEVICE;
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset)
+{
+    ssize_t (*real)(int, void *, size_t, off_t) = dlsym(RTLD_NEXT, "pread64");
+    if (!device_fd(fd)) return real(fd, buf, count, offset);
+    memset(buf, 0, count);
+    return count;
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset)
+{
+    ssize_t (*real)(int, const void *, size_t, off_t) = dlsym(RTLD_NEXT, "pwrite64");
+    if (!device_fd(fd)) return real(fd, buf, count, offset);
+    return count;
 }
 
 int ioctl(int fd, unsigned long req, ...)
@@ -153,6 +207,7 @@ int ioctl(int fd, unsigned long req, ...)
     else
         snprintf(what, sizeof(what), "%s", name ? name : "ioctl");
     if (req == VFIO_IOMMU_MAP_DMA || req == VFIO_IOMMU_UNMAP_DMA) return 0;
+    if (req == VFIO_DEVICE_GET_REGION_INFO && device_fd(fd)) return region_info(arg);
     if (!name) { init(); fprintf(logf_, "%s 0x%lx -> ENOTTY\n", what, req); errno = ENOTTY; return -1; }
     if (gate(what)) return -1;
     switch (req) {
