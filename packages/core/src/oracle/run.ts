@@ -58,10 +58,10 @@ process.once('exit', () => {
 });
 
 /**
- * Starts QEMU with `run.args` under qtest, performs `run.writes` and `run.reads` and stops it. A configuration
- * QEMU rejects comes back as a {@link QtestRefusal}; a missing binary, a timeout or a broken
- * answer rejects with an {@link OracleError}. qtest does not exit at end of input, so the
- * process is killed once the answers are in.
+ * Starts QEMU with `run.args` under qtest, performs `run.writes` then `run.reads`, and kills
+ * it once every answer is in. A configuration QEMU rejects comes back as a
+ * {@link QtestRefusal}; a missing binary, a timeout or a broken answer rejects with an
+ * {@link OracleError}.
  */
 export function runQtest(run: QtestRun): Promise<QtestResult> {
   const { binary, reads, writes = [], timeoutMs = 20_000 } = run;
