@@ -103,6 +103,7 @@ describe('type1 container (/dev/vfio/vfio)', () => {
 
 describe('type1 groups (/dev/vfio/<group>)', () => {
   it('the node exists only with a VFIO device behind a coherent IOMMU; one open at a time', () => {
+    expect(kernelFor(host({ devices: [{ group: 7, driver: 'nvgrace_gpu_vfio_pci' }] })).sim.open('/dev/vfio/7')).to.be.a('number');
     expect(errno(() => kernelFor(host({ devices: [{ group: 7, driver: 'ixgbe' }] })).sim.open('/dev/vfio/7'))).to.equal('ENOENT');
     const incoherent = host({ devices: [{ group: 7 }] });
     const sim = kernelFor({ ...incoherent, units: [{ ...incoherent.units[0]!, extra: { ...incoherent.units[0]!.extra, coherent: false } }] }).sim;
@@ -112,12 +113,12 @@ describe('type1 groups (/dev/vfio/<group>)', () => {
     expect(errno(() => k.sim.open('/dev/vfio/7'))).to.equal('EBUSY');
   });
 
-  it('viable only when no device of the group is on a DMA-using host driver (vfio-pci, pci-stub, pcieport or none are fine)', () => {
+  it('viable only when no device of the group is on a DMA-using host driver (VFIO PCI drivers, pci-stub, pcieport or none are fine)', () => {
     const status = (driver: string) => {
       const { sim } = kernelFor(host({ devices: [{ bdf: '0000:01:00.0', group: 7 }, { bdf: '0000:00:1c.0', group: 7, driver }] }));
       return sim.ioctl(sim.open('/dev/vfio/7'), 'VFIO_GROUP_GET_STATUS', undefined).flags;
     };
-    expect(['pci-stub', 'pcieport', '', 'vfio-pci', 'e1000e', 'nvme'].map(status)).to.deep.equal([1, 1, 1, 1, 0, 0]);
+    expect(['pci-stub', 'pcieport', '', 'vfio-pci', 'mlx5_vfio_pci', 'e1000e', 'nvme'].map(status)).to.deep.equal([1, 1, 1, 1, 1, 0, 0]);
     const { sim, group } = ready();
     expect(sim.ioctl(group, 'VFIO_GROUP_GET_STATUS', undefined).flags).to.equal(VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET);
   });

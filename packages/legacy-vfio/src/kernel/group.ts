@@ -15,10 +15,21 @@ import { ContainerFile, type KernelContainer } from './container.js';
 import { DeviceFile } from './device.js';
 
 /**
- * Kernel drivers that set `driver_managed_dma`: binding them does not claim the group's DMA
+ * A VFIO PCI driver: `vfio-pci` or one of its variant drivers (`mlx5_vfio_pci`,
+ * `hisi_acc_vfio_pci`, `nvgrace_gpu_vfio_pci`, `pds-vfio-pci`, `xe-vfio-pci`, …), which all
+ * register VFIO devices.
+ */
+export function isVfioPciDriver(driver: string): boolean {
+  return /(?:^|[-_])vfio[-_]pci$/.test(driver);
+}
+
+/**
+ * Drivers that set `driver_managed_dma`: binding them does not claim the group's DMA
  * ownership (`iommu_device_use_default_domain`), so the group stays viable (v5.19+).
  */
-export const DRIVER_MANAGED_DMA: ReadonlySet<string> = new Set(['vfio-pci', 'pci-stub', 'pcieport']);
+function driverManagedDma(driver: string): boolean {
+  return isVfioPciDriver(driver) || driver === 'pci-stub' || driver === 'pcieport';
+}
 
 /** A device with no driver bound (`driver` empty or `none`). */
 function unbound(driver: string): boolean {
@@ -55,13 +66,13 @@ export class KernelGroup {
   }
 
   /**
-   * Devices VFIO registered (`vfio_device_set_group`): bound to vfio-pci, behind a probed
+   * Devices VFIO registered (`vfio_device_set_group`): bound to a VFIO PCI driver, behind a probed
    * IOMMU that is `IOMMU_CAP_CACHE_COHERENCY` (else vfio-pci's probe fails with EINVAL).
    */
   vfioDevices(): SimDeviceState[] {
     return this.devices().filter((s) => {
       const iommu = this.kernel.iommuOf(s.dev);
-      return s.dev.driver === 'vfio-pci' && iommu !== undefined && iommu.capable('CACHE_COHERENCY', s.dev);
+      return isVfioPciDriver(s.dev.driver) && iommu !== undefined && iommu.capable('CACHE_COHERENCY', s.dev);
     });
   }
 
@@ -82,7 +93,7 @@ export class KernelGroup {
    * of the group, or a device is owned through its cdev (iommufd claimed it).
    */
   dmaOwnerClaimed(): boolean {
-    return this.devices().some((s) => s.owner === 'cdev' || (!unbound(s.dev.driver) && !DRIVER_MANAGED_DMA.has(s.dev.driver)));
+    return this.devices().some((s) => s.owner === 'cdev' || (!unbound(s.dev.driver) && !driverManagedDma(s.dev.driver)));
   }
 
   /** `vfio_group_fops_release` once the last file reference goes: leave the container. */
