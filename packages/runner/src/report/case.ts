@@ -1,0 +1,76 @@
+import type { ProfileId } from '@viommu/core';
+import type { Verdict } from '../scenario/verdict.js';
+
+/**
+ * One scenario of a suite as the reports see it: where it sits in the matrix (vendor ×
+ * backend × profile, host × VM shape), what was expected and what QEMU (the model) answered.
+ * The suite fills it; JUnit, HTML and the summary read only this.
+ */
+export interface ReportCase {
+  /** Stable unique name (`10.0/intel-001/iommufd-root-port`). */
+  readonly id: string;
+  /** The vIOMMU type (`intel-iommu`, `arm-smmuv3`). */
+  readonly vendor: string;
+  /** The VFIO backend (`iommufd`, `legacy`). */
+  readonly backend: string;
+  readonly profile: ProfileId;
+  /** Host id (catalogue id or the host profile's id). */
+  readonly host: string;
+  /** Name of the VM shape (placement and properties), a matrix column. */
+  readonly shape: string;
+  /** The QEMU command line, as a user would type it. */
+  readonly args: string;
+  /** What the suite expected; absent: the case passes when QEMU starts. */
+  readonly expect?: { readonly ok: boolean; readonly message?: string };
+  /** The model's answer; absent when the scenario could not run (`error`). */
+  readonly verdict?: Verdict;
+  /** Why the scenario could not run (an `InputError` message). */
+  readonly error?: string;
+}
+
+/** `ok`: QEMU starts; `refused`: QEMU refuses; `error`: the scenario could not run. */
+export type CaseStatus = 'ok' | 'refused' | 'error';
+
+export function caseStatus(c: ReportCase): CaseStatus {
+  if (!c.verdict) return 'error';
+  return c.verdict.ok ? 'ok' : 'refused';
+}
+
+/**
+ * Why the case fails, or undefined when it passes: a verdict other than the expected one
+ * (or a refusal when nothing was expected), or another message than the expected one.
+ */
+export function caseMismatch(c: ReportCase): string | undefined {
+  const v = c.verdict;
+  if (!v) return `could not run: ${c.error ?? 'no verdict'}`;
+  const expectOk = c.expect?.ok ?? true;
+  if (v.ok !== expectOk) return v.ok ? 'expected QEMU to refuse, it starts' : 'QEMU refuses';
+  const want = c.expect?.message;
+  if (want !== undefined && v.refusal && v.refusal.message !== want) return `expected the message '${want}'`;
+  return undefined;
+}
+
+/** QEMU's refusal as printed (first line, hint lines), stage and errno, then the trace. */
+export function refusalText(v: Verdict): string {
+  const lines: string[] = [];
+  if (v.refusal) {
+    lines.push(v.refusal.printed);
+    if (v.refusal.hint) lines.push(...v.refusal.hint.split('\n'));
+    lines.push(`stage: ${v.refusal.stage}${v.refusal.errno ? `, errno ${v.refusal.errno}` : ''}`);
+  }
+  for (const n of v.notes) lines.push(`note: ${n}`);
+  if (v.trace.entries.length) lines.push('trace:', v.trace.format());
+  return lines.join('\n');
+}
+
+/** Cases grouped by `key`, groups in sorted key order, cases in input order. */
+export function groupBy<T>(items: readonly T[], key: (t: T) => string): [string, T[]][] {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const g = m.get(k);
+    if (g) g.push(it);
+    else m.set(k, [it]);
+  }
+  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
