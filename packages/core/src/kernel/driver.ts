@@ -77,6 +77,13 @@ export interface IommuInstance {
   /** `dev->iommu->max_pasids` set at probe (0: PASID not enabled for this device). */
   maxPasids(dev: HostPciDevice): number;
 
+  /**
+   * `msi_device_has_isolated_msi(dev)`: the device's MSIs go through an isolating irq domain
+   * (x86 interrupt remapping, the GICv3 ITS). VFIO type1 refuses a group without it (EPERM)
+   * unless `vfio_iommu_type1.allow_unsafe_interrupts` is set. Absent: isolated.
+   */
+  isolatedMsi?(dev: HostPciDevice): boolean;
+
   /** `iommu_get_resv_regions`: ranges a domain may not map (e.g. the x86 MSI window). */
   reservedRegions(dev: HostPciDevice): IovaRange[];
 
