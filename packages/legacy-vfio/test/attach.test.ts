@@ -212,6 +212,37 @@ describe('legacy attach: refusals', () => {
     expect(live(m.sim, m.backend)).to.deep.equal([]);
   });
 
+  it('no interrupt remapping: "Failed to set iommu for container: Operation not permitted"', () => {
+    const m = machine(host({ isolatedMsi: false, devices: [{ bdf: '0000:01:00.0', group: 7 }] }), '7.2');
+    expect(thrown(() => m.backend.attachDevice(m.request('0000:01:00.0'))).message).to.equal(
+      'failed to setup container for group 7: Failed to set iommu for container: Operation not permitted',
+    );
+    expect(live(m.sim, m.backend)).to.deep.equal([]);
+  });
+
+  it('a group the container refuses (SET_CONTAINER fails) gets a container of its own, as QEMU tries', () => {
+    const h = host({ devices: [{ bdf: '0000:01:00.0', group: 7 }, { bdf: '0000:02:00.0', group: 8, unit: 'mock1' }] });
+    const two: typeof h = { ...h, units: [h.units[0]!, { ...h.units[0]!, name: 'mock1', extra: { ...h.units[0]!.extra, isolatedMsi: false } }] };
+    const m = machine(two, 'upstream');
+    m.backend.attachDevice(m.request('0000:01:00.0'));
+    const n = calls(m.trace).length;
+    const e = thrown(() => m.backend.attachDevice(m.request('0000:02:00.0', m.memory, 0x18)));
+    expect(e.message).to.equal('failed to setup container for group 8: Failed to set iommu for container: Operation not permitted');
+    expect(calls(m.trace).slice(n)).to.deep.equal([
+      'readlink /sys/bus/pci/devices/0000:02:00.0/iommu_group',
+      'open /dev/vfio/8',
+      'VFIO_GROUP_GET_STATUS',
+      'VFIO_GROUP_SET_CONTAINER -> EPERM',
+      'open /dev/vfio/vfio',
+      'VFIO_GET_API_VERSION',
+      'VFIO_CHECK_EXTENSION 3',
+      'VFIO_GROUP_SET_CONTAINER',
+      'VFIO_SET_IOMMU 3 -> EPERM',
+      'close',
+      'close',
+    ]);
+  });
+
   it('a device opened through its cdev (iommufd) makes its group unopenable: EBUSY', () => {
     const m = machine(ONE, 'upstream');
     m.sim.devices.get('0000:01:00.0')!.owner = 'cdev';

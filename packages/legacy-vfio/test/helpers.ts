@@ -31,6 +31,7 @@ export function host(opts: {
   release?: string;
   vfioType1?: boolean;
   params?: Record<string, string>;
+  isolatedMsi?: boolean;
 }): HostModel {
   return {
     id: 'test-host',
@@ -48,7 +49,7 @@ export function host(opts: {
         name: 'mock0',
         vendor: 'mock',
         registers: opts.pgsize === undefined ? {} : { pgsize: opts.pgsize },
-        extra: { apertureBits: opts.apertureBits ?? 48, resv: opts.resv ?? X86_MSI },
+        extra: { apertureBits: opts.apertureBits ?? 48, resv: opts.resv ?? X86_MSI, isolatedMsi: opts.isolatedMsi ?? true },
       },
     ],
     devices: opts.devices.map((d, i) => ({

@@ -13,7 +13,8 @@ import {
  * A test-only IOMMU driver whose domain facts are given per unit instead of decoded from
  * registers: `extra.apertureBits` (domain aperture `[0, 2^bits - 1]`), `extra.resv`
  * (reserved regions `start-last,…` in hex, as `/sys/kernel/iommu_groups/N/reserved_regions`
- * prints them), `registers.pgsize` (`pgsize_bitmap`), `extra.coherent` (default true).
+ * prints them), `registers.pgsize` (`pgsize_bitmap`), `extra.coherent` (default true),
+ * `extra.isolatedMsi` (default true: interrupt remapping on).
  * Domains attach only to devices behind the instance that allocated them.
  */
 export class MockIommuDriver implements IommuDriver {
@@ -52,6 +53,10 @@ class MockInstance implements IommuInstance {
 
   maxPasids(): number {
     return 0;
+  }
+
+  isolatedMsi(): boolean {
+    return this.unit.extra?.isolatedMsi !== false;
   }
 
   reservedRegions(): IovaRange[] {

@@ -92,6 +92,21 @@ describe('type1 container (/dev/vfio/vfio)', () => {
     expect(sim.ioctl(container, 'VFIO_IOMMU_GET_INFO', { argsz: 116 }).caps[1]).to.deep.equal({ id: 3, version: 1, avail: 4096 });
   });
 
+  it('SET_IOMMU is EPERM for a group without MSI isolation unless vfio_iommu_type1.allow_unsafe_interrupts=Y', () => {
+    const unsafe = (params?: Record<string, string>) => {
+      const { sim } = kernelFor(host({ isolatedMsi: false, params, devices: [{ group: 7 }] }));
+      const c = sim.open('/dev/vfio/vfio');
+      sim.ioctl(sim.open('/dev/vfio/7'), 'VFIO_GROUP_SET_CONTAINER', { container_fd: c });
+      try {
+        sim.ioctl(c, 'VFIO_SET_IOMMU', 3);
+        return 'ok';
+      } catch (e) {
+        return (e as KernelError).errno;
+      }
+    };
+    expect([unsafe(), unsafe({ 'vfio_iommu_type1.allow_unsafe_interrupts': 'N' }), unsafe({ 'vfio_iommu_type1.allow_unsafe_interrupts': 'Y' })]).to.deep.equal(['EPERM', 'EPERM', 'ok']);
+  });
+
   it('lives while a group holds it after its fd is closed; the last group out frees it and its domain', () => {
     const { sim, container, group } = ready();
     sim.close(container);

@@ -8,16 +8,8 @@ import {
   type VfioIommuType1Info,
 } from '@viommu/core';
 import type { KernelGroup } from './group.js';
-import type { Type1KernelTraits } from './kernel-release.js';
+import type { Type1Env } from './kernel-release.js';
 import { Type1Iommu } from './type1-iommu.js';
-
-/** What a container needs from its kernel: which IOMMU drivers exist and their parameters. */
-export interface ContainerEnv {
-  /** `vfio_iommu_type1` is registered (`host.kernel.vfioType1`). */
-  readonly type1: boolean;
-  readonly traits: Type1KernelTraits;
-  readonly dmaEntryLimit: number;
-}
 
 /**
  * `struct vfio_container` (`drivers/vfio/container.c`): the groups set to it and, after
@@ -30,7 +22,7 @@ export class KernelContainer {
 
   constructor(
     readonly id: number,
-    readonly env: ContainerEnv,
+    readonly env: Type1Env,
     private readonly onFree: (c: KernelContainer) => void,
   ) {}
 
@@ -80,7 +72,7 @@ export class KernelContainer {
     if (arg !== VFIO_TYPE1_IOMMU && arg !== VFIO_TYPE1v2_IOMMU) {
       throw new KernelError('EINVAL', 'VFIO_SET_IOMMU', `vfio_iommu_type1_open: type ${arg}`);
     }
-    const iommu = new Type1Iommu(arg, this.env.traits, this.env.dmaEntryLimit);
+    const iommu = new Type1Iommu(arg, this.env);
     const done: KernelGroup[] = [];
     try {
       for (const g of this.groups) {

@@ -1,4 +1,4 @@
-import { kernelVersion } from '@viommu/core';
+import { kernelVersion, type HostKernelModel } from '@viommu/core';
 
 /**
  * What the VFIO type1 code does differently across kernel releases, as data (the mainline
@@ -19,8 +19,26 @@ export function type1KernelTraits(release: string): Type1KernelTraits {
   return { capsAligned: since(v, 6, 7), cdevBlocksGroup: since(v, 6, 6) };
 }
 
-/** `dma_entry_limit` module parameter of `vfio_iommu_type1` (default `U16_MAX`). */
-export function dmaEntryLimit(params: Readonly<Record<string, string>> | undefined): number {
-  const v = params?.['vfio_iommu_type1.dma_entry_limit'];
-  return v === undefined ? 65535 : Number(v);
+/** The host facts the type1 code reads: whether the driver is there, the release, module parameters. */
+export interface Type1Env {
+  /** `vfio_iommu_type1` is registered (`host.kernel.vfioType1`). */
+  readonly type1: boolean;
+  readonly traits: Type1KernelTraits;
+  /** `vfio_iommu_type1.dma_entry_limit` (default `U16_MAX`). */
+  readonly dmaEntryLimit: number;
+  /** `vfio_iommu_type1.allow_unsafe_interrupts` (default N). */
+  readonly allowUnsafeInterrupts: boolean;
+}
+
+/** Reads a host kernel model into the type1 environment. */
+export function type1Env(kernel: HostKernelModel): Type1Env {
+  const limit = kernel.params?.['vfio_iommu_type1.dma_entry_limit'];
+  const unsafe = kernel.params?.['vfio_iommu_type1.allow_unsafe_interrupts'];
+  return {
+    type1: kernel.vfioType1,
+    traits: type1KernelTraits(kernel.release),
+    dmaEntryLimit: limit === undefined ? 65535 : Number(limit),
+    // param_set_bool: y, Y, 1 (and on) are true
+    allowUnsafeInterrupts: unsafe !== undefined && /^(?:[yY1]|on)/.test(unsafe),
+  };
 }

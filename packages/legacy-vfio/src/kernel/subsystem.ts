@@ -1,7 +1,7 @@
 import { KernelError, type KernelSubsystem, type LiveObject, type SimFile, type SimKernel } from '@viommu/core';
 import { ContainerFile, KernelContainer } from './container.js';
 import { GroupFile, KernelGroup } from './group.js';
-import { dmaEntryLimit, type1KernelTraits } from './kernel-release.js';
+import { type1Env, type1KernelTraits } from './kernel-release.js';
 
 const GROUP_NODE = /^\/dev\/vfio\/(\d+)$/;
 
@@ -23,12 +23,7 @@ export class VfioType1Subsystem implements KernelSubsystem {
   }
 
   #openContainer(kernel: SimKernel): SimFile {
-    const env = {
-      type1: kernel.host.kernel.vfioType1,
-      traits: type1KernelTraits(kernel.host.kernel.release),
-      dmaEntryLimit: dmaEntryLimit(kernel.host.kernel.params),
-    };
-    const c = new KernelContainer(this.#nextContainer++, env, (gone) => this.#containers.delete(gone));
+    const c = new KernelContainer(this.#nextContainer++, type1Env(kernel.host.kernel), (gone) => this.#containers.delete(gone));
     this.#containers.add(c);
     return new ContainerFile(c);
   }

@@ -21,7 +21,7 @@ import {
 } from '@viommu/core';
 import type { KernelGroup } from './group.js';
 import { iovaAperResize, iovaResvExclude, pgsizeBitmap } from './iova-list.js';
-import type { Type1KernelTraits } from './kernel-release.js';
+import type { Type1Env } from './kernel-release.js';
 
 /** `sizeof(struct vfio_iommu_type1_info)`. */
 export const VFIO_IOMMU_TYPE1_INFO_SIZE = 24;
@@ -55,8 +55,7 @@ export class Type1Iommu {
   constructor(
     /** `VFIO_TYPE1v2_IOMMU` or `VFIO_TYPE1_IOMMU`. */
     readonly type: number,
-    readonly traits: Type1KernelTraits,
-    readonly dmaAvail: number,
+    readonly env: Type1Env,
   ) {}
 
   get iovaList(): readonly IovaRange[] {
@@ -81,9 +80,10 @@ export class Type1Iommu {
 
   /**
    * `vfio_iommu_type1_attach_group`: a paging domain from the group's IOMMU, the aperture and
-   * reserved-region checks, then reuse of an existing domain of the same driver when it
-   * accepts the group. Nothing changes on failure.
-   * @throws KernelError with the driver's or the IOVA list's errno.
+   * reserved-region checks, MSI isolation (EPERM without it unless `allow_unsafe_interrupts`),
+   * then reuse of an existing domain of the same driver when it accepts the group. Nothing
+   * changes on failure.
+   * @throws KernelError with the driver's or the IOVA list's errno, or EPERM.
    */
   attachGroup(group: KernelGroup): void {
     const devs = group.devices().map((s) => s.dev);
@@ -94,6 +94,10 @@ export class Type1Iommu {
     for (const dev of devs) instance.attachDev(domain, dev);
     let iova = iovaAperResize(this.#iovaList, instance.aperture);
     iova = iovaResvExclude(iova, group.reservedRegions());
+    if (!this.env.allowUnsafeInterrupts && devs.some((dev) => instance.isolatedMsi?.(dev) === false)) {
+      // pr_warn: "No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" …"
+      throw new KernelError('EPERM', 'VFIO_SET_IOMMU', `vfio_iommu_type1_attach_group: group ${group.id} has no MSI isolation`);
+    }
     const reuse = this.domains.find((d) => d.instance.driver === instance.driver && this.#tryAttach(instance, d, devs));
     if (reuse) reuse.groups.push(group);
     else this.domains.push({ domain, instance, groups: [group] });
@@ -134,7 +138,7 @@ export class Type1Iommu {
    */
   getInfo(arg: VfioIommuType1Info): VfioIommuType1InfoOut {
     if (arg.argsz < INFO_MINSZ) throw new KernelError('EINVAL', 'VFIO_IOMMU_GET_INFO', `argsz ${arg.argsz} < ${INFO_MINSZ}`);
-    const pad = (n: number) => (this.traits.capsAligned ? Math.ceil(n / 8) * 8 : n);
+    const pad = (n: number) => (this.env.traits.capsAligned ? Math.ceil(n / 8) * 8 : n);
     const caps: VfioIommuType1InfoCap[] = [
       {
         id: VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
@@ -143,7 +147,7 @@ export class Type1Iommu {
         pgsize_bitmap: 1n << BigInt(ffs(this.#pgsizeBitmap)),
         max_dirty_bitmap_size: DIRTY_BITMAP_SIZE_MAX,
       },
-      { id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, avail: this.dmaAvail },
+      { id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, avail: this.env.dmaEntryLimit },
     ];
     let capsSize = pad(32) + pad(12);
     if (this.#iovaList.length > 0) {
