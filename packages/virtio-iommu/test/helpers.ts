@@ -14,7 +14,7 @@ import {
 
 export type TestMachine = MachineContext & { viommus: { typeName: string; id?: string }[] };
 
-/** A machine as the runner builds one: its root bus (`pcie.0`, or `pci.0` on `pc`), options, globals. */
+/** A machine as QEMU builds it: its root bus (`pcie.0`, or `pci.0` on `pc`) with the built-in functions, options, globals. */
 export function machine(
   family: string,
   opts: {
@@ -26,7 +26,9 @@ export function machine(
 ): TestMachine {
   const pci = new PCITopology();
   const rootBus = family === 'pc' ? pci.addRootBus('pci.0', false) : pci.addRootBus('pcie.0', true);
-  if (family === 'q35') pci.plug({ typeName: 'mch', bus: rootBus, devfn: 0 });
+  // what QEMU puts on bus 0 before any -device: the host bridge at 00.0 (and PIIX3 at 01.0 on pc)
+  const builtins: Record<string, string[]> = { q35: ['mch'], pc: ['i440FX', 'PIIX3'], virt: ['gpex-root'] };
+  (builtins[family] ?? []).forEach((typeName, slot) => pci.plug({ typeName, bus: rootBus, devfn: slot << 3 }));
   return {
     family,
     typeName: opts.compat ? `${family}-${opts.compat.join('.')}` : family,

@@ -207,7 +207,7 @@ describe('7.2: the page-size mask through the IOMMU region (virtio_iommu_set_pag
     const ep = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
     const e = vfioListenerRegister(pciDeviceIommuAddressSpace(ep, m.addressSpaceMemory), PGSIZES_ARM64_64K, p72, new Trace());
     expect(e?.message).to.equal(
-      'memory listener initialization failed: Region virtio-iommu-memory-region-0-8: virtio-iommu page mask 0xfffffffffffff000 is incompatible with mask 0x20010000',
+      'memory listener initialization failed: Region virtio-iommu-memory-region-0-16: virtio-iommu page mask 0xfffffffffffff000 is incompatible with mask 0x20010000',
     );
   });
 
