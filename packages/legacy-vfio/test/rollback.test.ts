@@ -119,3 +119,13 @@ describe('rollback: a fault at every kernel call of a second group joining the c
     });
   }
 });
+
+describe('rollback: detach with a failing VFIO_GROUP_UNSET_CONTAINER', () => {
+  it('QEMU only reports it and closes the fds; the group release detaches it in the kernel: nothing left', () => {
+    const m = machine(H, 'upstream', [{ call: 'VFIO_GROUP_UNSET_CONTAINER', errno: 'EIO' }]);
+    m.backend.detachDevice(m.backend.attachDevice(m.request('0000:01:00.0')));
+    expect(m.trace.entries.find((e) => e.name === 'error_report')?.args).to.deep.equal({ message: 'vfio: error disconnecting group 7 from container' });
+    expect(calls(m.trace).slice(-4)).to.deep.equal(['close', 'VFIO_GROUP_UNSET_CONTAINER -> EIO', 'close', 'close']);
+    expect(live(m.sim, m.backend)).to.deep.equal([]);
+  });
+});
