@@ -1,6 +1,7 @@
 import {
   InputError,
   PCI_BRIDGE_ROLES,
+  pciDeviceSupportsAddressSpace,
   QemuError,
   type PCIBus,
   type PCIDevice,
@@ -39,12 +40,16 @@ function parseAddr(entry: OptionEntry, value: string): number {
   return (slot << 3) | Number(m[2] ?? 0);
 }
 
-/** Plugs the PCI function a `-device` creates (`bus=`, `addr=`; a bridge gets its secondary bus). */
+/**
+ * `do_pci_register_device`: plugs the PCI function a `-device` creates (`bus=`, `addr=`; a
+ * bridge gets its secondary bus) and asks the vIOMMU whether it may translate it
+ * (`pci_iommu_supports_address_space`); a refused device is unplugged again.
+ */
 export function plugPci(machine: BuiltMachine, entry: OptionEntry): PCIDevice {
   const busName = lastValue(entry.pairs, 'bus');
   const addr = lastValue(entry.pairs, 'addr');
   const bus: PCIBus = busName === undefined ? machine.rootBus : machine.pci.bus(busName);
-  return machine.pci.plug({
+  const dev = machine.pci.plug({
     typeName: entry.type,
     id: entry.id,
     bus,
@@ -52,6 +57,13 @@ export function plugPci(machine: BuiltMachine, entry: OptionEntry): PCIDevice {
     role: PCI_BRIDGE_ROLES[entry.type],
     props: Object.fromEntries(entry.pairs.map((p) => [p.key, p.value])),
   });
+  try {
+    pciDeviceSupportsAddressSpace(dev);
+  } catch (e) {
+    machine.pci.unplug(dev);
+    throw e;
+  }
+  return dev;
 }
 
 /** A realized vIOMMU and the plugin behind it. */

@@ -22,6 +22,13 @@ import type { BuiltMachine } from './machine.js';
 import { printRefusal, type Verdict, type ViommuReport } from './verdict.js';
 import { resolveAllOrNone } from './compose.js';
 
+/** Emulated PCI endpoints that take a slot and may be refused by a vIOMMU (`*-pci`, common NICs and controllers). */
+const PCI_ENDPOINTS = new Set(['e1000', 'e1000e', 'igb', 'rtl8139', 'nvme', 'qemu-xhci', 'nec-usb-xhci', 'ich9-ahci', 'ivshmem-plain']);
+
+function isPciEndpoint(entry: OptionEntry): boolean {
+  return entry.type.endsWith('-pci') || PCI_ENDPOINTS.has(entry.type);
+}
+
 /** `vfio-pci`'s own option checks before `vfio_pci_realize` (`hw/vfio/pci.c`). */
 function vfioHost(entry: OptionEntry): string {
   const host = lastValue(entry.pairs, 'host');
@@ -75,6 +82,13 @@ export function runScenario(c: DependencyContainer, vm: VmConfig, host: HostMode
     notes,
   });
   try {
+    for (const obj of vm.objects) {
+      if (obj.type === 'iommufd' && !profile.iommufdBackend) {
+        at(obj.location, () => {
+          throw new QemuError("Parameter 'qom-type' does not accept value 'iommufd'", 'option-parse');
+        });
+      }
+    }
     const m = boot.start();
     c.register(MACHINE, { useValue: m });
     const iommufds = new Map<string, IOMMUFDBackend>();
@@ -84,7 +98,6 @@ export function runScenario(c: DependencyContainer, vm: VmConfig, host: HostMode
         continue;
       }
       at(obj.location, () => {
-        if (!profile.iommufdBackend) throw new QemuError("Parameter 'qom-type' does not accept value 'iommufd'", 'option-parse');
         if (!obj.id) throw new QemuError("Parameter 'id' is missing", 'option-parse');
         iommufds.set(obj.id, c.resolve(IOMMUFD_BACKEND_FACTORY).create(obj.id));
       });
@@ -98,6 +111,10 @@ export function runScenario(c: DependencyContainer, vm: VmConfig, host: HostMode
         at(entry.location, () => plugPci(m, entry));
       } else if (entry.type === 'vfio-pci') {
         vfioDevices.push(at(entry.location, () => realizeVfioPci(c, m, entry, iommufds, profile)));
+      } else if (isPciEndpoint(entry)) {
+        boot.refuseForeignViommu(entry);
+        at(entry.location, () => plugPci(m, entry));
+        notes.push(`${entry.location}: plugged as an emulated PCI endpoint`);
       } else {
         boot.refuseForeignViommu(entry);
         notes.push(`ignored ${entry.location} (not part of the vIOMMU negotiation)`);

@@ -1,0 +1,107 @@
+import { DEFAULT_PROFILE, findProfile, InputError } from '@viommu/core';
+import { listHosts } from '../hosts/index.js';
+import { parseQemuArgs } from '../input/qemu-args.js';
+import { Composition } from '../scenario/compose.js';
+import { runScenario } from '../scenario/engine.js';
+import type { Verdict } from '../scenario/verdict.js';
+import { generateScenarios, SUITE_RULES, type SuiteFilter } from './generate.js';
+import type { Expected, SuiteScenario } from './model.js';
+
+/** One scenario's outcome. */
+export interface ScenarioResult {
+  readonly scenario: SuiteScenario;
+  readonly ok: boolean;
+  /** QEMU's message when refused. */
+  readonly message?: string;
+  readonly stage?: string;
+  /** Why the outcome does not match the expectation; absent when it matches. */
+  readonly mismatch?: string;
+}
+
+export interface SuiteResult {
+  readonly results: readonly ScenarioResult[];
+  readonly failures: readonly ScenarioResult[];
+  /** Catalogue hosts left out, with the reason (a host the kernel model cannot probe). */
+  readonly skipped: readonly string[];
+}
+
+/** Compares a verdict with the rule's expectation; returns the explanation of a mismatch. */
+export function compare(expected: Expected, v: Verdict): string | undefined {
+  const got = v.refusal ? `refused at ${v.refusal.stage}: ${v.refusal.message}` : 'ok';
+  const want = expected.ok ? 'ok' : `refused${expected.stage ? ` at ${expected.stage}` : ''}${expected.message ? `: ${expected.message}` : expected.contains ? `: …${expected.contains}…` : ''}`;
+  const bad =
+    expected.ok !== v.ok ||
+    (!expected.ok &&
+      ((expected.message !== undefined && v.refusal!.message !== expected.message) ||
+        (expected.contains !== undefined && !v.refusal!.message.includes(expected.contains)) ||
+        (expected.stage !== undefined && v.refusal!.stage !== expected.stage)));
+  return bad ? `expected ${want} (${expected.why}); got ${got}` : undefined;
+}
+
+/** Generates the scenarios over the embedded catalogue and runs each in its own container. */
+export async function runSuite(filter: SuiteFilter = {}): Promise<SuiteResult> {
+  for (const v of filter.vendors ?? []) {
+    if (!SUITE_RULES.some((r) => r.vendor === v)) throw new InputError(`no suite rules for vendor '${v}' (vendors: ${SUITE_RULES.map((r) => r.vendor).join(', ')})`, 'suite --vendor');
+  }
+  const comp = await Composition.create();
+  const skipped: string[] = [];
+  const hosts = listHosts().filter((h) => {
+    try {
+      comp.scenario(h, DEFAULT_PROFILE);
+      return true;
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      skipped.push(`${h.id}: ${e.message}`);
+      return false;
+    }
+  });
+  const results = generateScenarios(hosts, filter).map((s): ScenarioResult => {
+    const profile = findProfile(s.profile)!;
+    const v = runScenario(comp.scenario(s.host, profile), parseQemuArgs(s.argv, s.id), s.host, profile);
+    return { scenario: s, ok: v.ok, message: v.refusal?.message, stage: v.refusal?.stage, mismatch: compare(s.expected, v) };
+  });
+  return { results, failures: results.filter((r) => r.mismatch), skipped };
+}
+
+/** Summary table (≤ 80 columns), then every failure explained. */
+export function formatSuite(r: SuiteResult, opts: { verbose?: boolean } = {}): string {
+  const rows = new Map<string, { n: number; ok: number; refused: number; fail: number }>();
+  for (const x of r.results) {
+    const k = [x.scenario.vendor, x.scenario.props, x.scenario.backend, x.scenario.profile].join('\t');
+    const row = rows.get(k) ?? { n: 0, ok: 0, refused: 0, fail: 0 };
+    row.n++;
+    if (x.ok) row.ok++;
+    else row.refused++;
+    if (x.mismatch) row.fail++;
+    rows.set(k, row);
+  }
+  const head = ['vendor', 'properties', 'backend', 'qemu', 'runs', 'ok', 'refused', 'fail'];
+  const body = [...rows].map(([k, v]) => [...k.split('\t'), String(v.n), String(v.ok), String(v.refused), String(v.fail)]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+  const out = [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line)];
+  const passed = r.results.length - r.failures.length;
+  out.push('', `${r.results.length} scenarios, ${passed} as expected, ${r.failures.length} failed`);
+  if (r.skipped.length) out.push(`${r.skipped.length} catalogue hosts not modelled (--json lists them)`);
+  if (opts.verbose) for (const x of r.results) out.push(`${x.mismatch ? 'FAIL' : 'pass'} ${x.scenario.id}: ${x.ok ? 'ok' : x.message}`);
+  for (const f of r.failures) {
+    out.push('', `FAIL ${f.scenario.id}`, `  ${f.mismatch}`, `  qemu ${f.scenario.argv.join(' ')}`);
+  }
+  return out.join('\n');
+}
+
+/** The suite as JSON. */
+export function suiteToJson(r: SuiteResult): unknown {
+  return {
+    scenarios: r.results.length,
+    failed: r.failures.length,
+    skipped: r.skipped,
+    results: r.results.map((x) => ({
+      id: x.scenario.id,
+      expected: x.scenario.expected,
+      ok: x.ok,
+      ...(x.message !== undefined ? { message: x.message, stage: x.stage } : {}),
+      ...(x.mismatch ? { mismatch: x.mismatch } : {}),
+    })),
+  };
+}
