@@ -13,6 +13,7 @@ export * from './memory.js';
 export * from './machine.js';
 export * from './profile.js';
 export * from './plugin.js';
+export * from './suite.js';
 export * from './tokens.js';
 export * from './pci/bdf.js';
 export * from './pci/topology.js';

@@ -6,6 +6,7 @@ import type { KernelSubsystem } from './kernel/sim-kernel.js';
 import type { MachineContext } from './machine.js';
 import type { ViommuPlugin } from './plugin.js';
 import type { QemuProfile } from './profile.js';
+import type { SuiteRules } from './suite.js';
 import type { Trace } from './trace.js';
 import type { KernelUapi } from './uapi/kernel.js';
 import type { IOMMUFDBackendFactory, VfioIommuBackend } from './vfio/backend.js';
@@ -18,6 +19,8 @@ import type { IOMMUFDBackendFactory, VfioIommuBackend } from './vfio/backend.js'
 
 /** A vIOMMU plugin (multi). */
 export const VIOMMU_PLUGIN: InjectionToken<ViommuPlugin> = Symbol.for('viommu.ViommuPlugin');
+/** Suite scenarios of a vIOMMU plugin (multi; see `SuiteRules`). */
+export const SUITE_RULES: InjectionToken<SuiteRules> = Symbol.for('viommu.SuiteRules');
 /** A kernel-side IOMMU driver (multi). */
 export const IOMMU_DRIVER: InjectionToken<IommuDriver> = Symbol.for('viommu.IommuDriver');
 /** The host being modelled (per scenario). */

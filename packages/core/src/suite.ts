@@ -1,0 +1,63 @@
+import type { Stage } from './errors.js';
+import type { HostModel } from './kernel/host-model.js';
+import type { ProfileId } from './profile.js';
+
+/**
+ * What a vIOMMU package contributes to `viommu suite`: property sets, each with a QEMU
+ * command line and an expectation rule computed from the host's bits (never by running the
+ * engine). The runner crosses every set with both VFIO backends, four device placements,
+ * every profile and one catalogue host per distinct IOMMU signature, runs each scenario and
+ * compares. Register it under `SUITE_RULES` from the package's `register(container)`.
+ */
+export interface SuiteRules {
+  /** The `-device` type the sets create (`intel-iommu`). */
+  readonly typeName: string;
+  /** Vendor key, as `viommu suite --vendor` selects it. */
+  readonly vendor: string;
+  /** Architecture of the catalogue hosts the scenarios run on. */
+  readonly arch: 'x86_64' | 'aarch64';
+  /**
+   * Host IOMMU vendors (`HostIommuUnit.vendor`) of the hosts to run on. Absent: `[vendor]`
+   * (intel-iommu on VT-d hosts); a vIOMMU not tied to one host IOMMU (virtio-iommu) names them.
+   */
+  readonly hostVendors?: readonly string[];
+  readonly sets: readonly SuitePropertySet[];
+}
+
+/** A VFIO backend as the suite names it. */
+export type SuiteBackend = 'legacy' | 'iommufd';
+
+/** Where the passed-through device sits: the root bus, behind a root port, a PCIe-to-PCI bridge, a PCI bridge. */
+export type SuitePlacement = 'root-bus' | 'root-port' | 'pcie-pci-bridge' | 'pci-bridge';
+
+/** One property set: its command line and its expectation rule. */
+export interface SuitePropertySet {
+  /** Short name shown in the suite table (`caching-mode`, `aw-bits=39`). */
+  readonly name: string;
+  /** `-machine`/`-accel`/vIOMMU arguments for a profile; the runner adds the backend and the device. */
+  vmArgs(profile: ProfileId): readonly string[];
+  /** The expected outcome, derived from the host's registers and kernel. */
+  expect(input: SuiteRuleInput): SuiteExpected;
+}
+
+/** What an expectation rule sees: the host's bits, not the engine. */
+export interface SuiteRuleInput {
+  readonly host: HostModel;
+  /** The passed-through device (`0000:01:00.0`). */
+  readonly bdf: string;
+  readonly backend: SuiteBackend;
+  readonly placement: SuitePlacement;
+  readonly profile: ProfileId;
+}
+
+/** What a scenario must end in. */
+export interface SuiteExpected {
+  readonly ok: boolean;
+  /** QEMU's message exactly (without binary and location), when the rule knows it. */
+  readonly message?: string;
+  /** A part of QEMU's message, when the rule knows only that. */
+  readonly contains?: string;
+  readonly stage?: Stage;
+  /** The rule's reason, for people. */
+  readonly why: string;
+}
