@@ -81,7 +81,7 @@ export function toJsonValue(v: TraceValue): unknown {
 
 function formatValue(v: TraceValue): string {
   if (typeof v === 'bigint') return hex(v);
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return /^[\x20-\x7e]*$/.test(v) ? v : JSON.stringify(v);
   return JSON.stringify(toJsonValue(v));
 }
 
