@@ -11,6 +11,9 @@ const profileRank = (id: string) => {
   return i < 0 ? PROFILES.length : i;
 };
 
+/** A case with an expectation it does not meet, or one that could not run. */
+const unexpected = (c: ReportCase) => caseStatus(c) === 'error' || (c.expect !== undefined && caseMismatch(c) !== undefined);
+
 /** Values in first-appearance order. */
 const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
@@ -26,7 +29,8 @@ export function suiteToHtml(cases: readonly ReportCase[], title = 'viommu suite'
   const profiles = unique(cases.map((c) => c.profile)).sort((a, b) => profileRank(a) - profileRank(b));
   const vendors = unique(cases.map((c) => c.vendor)).sort();
   const backends = unique(cases.map((c) => c.backend)).sort();
-  const bad = cases.filter((c) => caseMismatch(c) !== undefined).length;
+  const n = (s: CaseStatus) => cases.filter((c) => caseStatus(c) === s).length;
+  const bad = cases.filter(unexpected).length;
   const out = [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -39,7 +43,8 @@ export function suiteToHtml(cases: readonly ReportCase[], title = 'viommu suite'
     '</head>',
     '<body>',
     `<h1>${text(title)}</h1>`,
-    `<p>${cases.length} scenarios, ${bad === 0 ? 'all as expected' : `<strong>${bad} not as expected</strong>`}. ` +
+    `<p>${cases.length} scenarios: ${n('ok')} start, ${n('refused')} refused, ${n('error')} could not run; ` +
+      `${bad === 0 ? 'none' : `<strong>${bad}</strong>`} not as expected. ` +
       `<span class="legend"><span class="ok">${MARK.ok}</span>${WORD.ok} <span class="refused">${MARK.refused}</span>${WORD.refused} ` +
       `<span class="error">${MARK.error}</span>${WORD.error} <span class="mismatch">&nbsp;</span>not as expected</span></p>`,
     ...summary(cases, profiles, vendors, backends),
@@ -64,7 +69,7 @@ function summary(cases: readonly ReportCase[], profiles: string[], vendors: stri
         const cs = cases.filter((c) => c.profile === p && c.vendor === v && c.backend === b);
         if (!cs.length) continue;
         const n = (s: CaseStatus) => cs.filter((c) => caseStatus(c) === s).length;
-        const miss = cs.filter((c) => caseMismatch(c) !== undefined).length;
+        const miss = cs.filter(unexpected).length;
         out.push(
           `<tr data-profile="${attr(p)}" data-vendor="${attr(v)}" data-backend="${attr(b)}"${miss ? ' class="bad"' : ''}>` +
             `<td>${text(p)}</td><td>${text(v)}</td><td>${text(b)}</td><td class="n">${cs.length}</td><td class="n">${n('ok')}</td>` +
@@ -118,11 +123,11 @@ function matrix(cases: readonly ReportCase[]): string[] {
 
 function cell(c: ReportCase): string {
   const status = caseStatus(c);
-  const why = caseMismatch(c);
-  const cls = `cell ${status}${why !== undefined ? ' bad' : ''}${why !== undefined && c.expect ? ' mismatch' : ''}`;
+  const why = unexpected(c) ? caseMismatch(c) : undefined;
+  const cls = `cell ${status}${why !== undefined ? ' bad mismatch' : ''}`;
   const v = c.verdict;
   const body = [`<h3>${text(c.host)} · ${text(c.shape)} · QEMU ${text(c.profile)}: ${WORD[status]}</h3>`];
-  if (why !== undefined && c.expect) body.push(`<p class="why">Not as expected: ${text(why)}</p>`);
+  if (why !== undefined) body.push(`<p class="why">Not as expected: ${text(why)}</p>`);
   body.push(`<p class="cmd">${text(c.args)}</p>`);
   if (!v) body.push(`<pre class="message">${text(c.error ?? '')}</pre>`);
   else {

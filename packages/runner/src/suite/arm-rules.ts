@@ -7,9 +7,36 @@ import type { Expected, PropertySet, VendorRules } from './model.js';
  * documented behaviour, written independently of the engine.
  */
 
-function idrsOf(host: HostModel, bdf: string): Readonly<Record<string, bigint>> {
+/** `ARM_SMMU_FEAT_*` bits (Linux arm-smmu-v3.h) of the probe line's `features` word. */
+const FEAT = { STRTAB_2LVL: 1 << 0, TT_LE: 1 << 2, TT_BE: 1 << 3, TRANS_S1: 1 << 9, TRANS_S2: 1 << 10, RANGE_INV: 1 << 15 };
+/** IDR5.OAS encodings by bits. */
+const OAS_ENC: Readonly<Record<number, number>> = { 32: 0, 36: 1, 40: 2, 42: 3, 44: 4, 48: 5, 52: 6 };
+
+/**
+ * What the rule knows of the host SMMU behind the device: from the ID registers when the
+ * host printed them, else from the kernel's `features` word and `oas` (TTF, SIDSIZE and the
+ * granules are then unknown and not judged).
+ */
+function hostFacts(host: HostModel, bdf: string) {
   const dev = host.devices.find((d) => d.bdf === bdf)!;
-  return host.units.find((x) => x.name === dev.unit)!.registers;
+  const unit = host.units.find((x) => x.name === dev.unit)!;
+  const r = unit.registers;
+  const f = (v: bigint | undefined, lo: number, w: number) => Number(field(v ?? 0n, lo, w));
+  if (r.idr0 !== undefined) {
+    return {
+      s1: f(r.idr0, 1, 1) === 1, s2: f(r.idr0, 0, 1) === 1,
+      STLEVEL: f(r.idr0, 27, 2), TTENDIAN: f(r.idr0, 21, 2), TTF: f(r.idr0, 2, 2) as number | undefined,
+      SIDSIZE: f(r.idr1, 0, 6) as number | undefined, RIL: f(r.idr3, 10, 1), OAS: f(r.idr5, 0, 3),
+      granules: [['4K', f(r.idr5, 4, 1)], ['16K', f(r.idr5, 5, 1)], ['64K', f(r.idr5, 6, 1)]] as [string, number][],
+    };
+  }
+  const feat = Number(unit.extra?.features ?? 0);
+  const le = (feat & FEAT.TT_LE) !== 0, be = (feat & FEAT.TT_BE) !== 0;
+  return {
+    s1: (feat & FEAT.TRANS_S1) !== 0, s2: (feat & FEAT.TRANS_S2) !== 0,
+    STLEVEL: feat & FEAT.STRTAB_2LVL ? 1 : 0, TTENDIAN: le && be ? 0 : le ? 2 : 3, TTF: undefined, SIDSIZE: undefined,
+    RIL: feat & FEAT.RANGE_INV ? 1 : 0, OAS: OAS_ENC[Number(unit.extra?.oas ?? 0)] ?? 0, granules: [] as [string, number][],
+  };
 }
 
 /**
@@ -48,25 +75,20 @@ const accelSmmu: PropertySet = {
       const text = 'vfio-pci endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on';
       return { ok: false, message: text, stage: 'realize', why: 'smmuv3_accel_supports_as' };
     }
-    const r = idrsOf(i.host, i.bdf);
-    const idr0 = r.idr0 ?? 0n, idr1 = r.idr1 ?? 0n, idr3 = r.idr3 ?? 0n, idr5 = r.idr5 ?? 0n;
-    const f = (v: bigint, lo: number, w: number) => Number(field(v, lo, w));
-    if (!kernelFeatures(i.host.kernel.release).nestingArmSmmuv3 || !(f(idr0, 0, 1) && f(idr0, 1, 1))) {
-      return { ok: false, why: 'host SMMU or kernel without nesting (IDR0.S1P+S2P, Linux 6.14)' };
+    const h = hostFacts(i.host, i.bdf);
+    if (!kernelFeatures(i.host.kernel.release).nestingArmSmmuv3 || !h.s1 || !h.s2) {
+      return { ok: false, why: 'host SMMU or kernel without nesting (S1 and S2 translation, Linux 6.14)' };
     }
     if (behindBridge) return emulated;
     const mismatch = (text: string): Expected => ({ ok: false, contains: text, stage: 'set-iommu-device', why: text });
-    const h = { STLEVEL: f(idr0, 27, 2), TTENDIAN: f(idr0, 21, 2), TTF: f(idr0, 2, 2), SIDSIZE: f(idr1, 0, 6), RIL: f(idr3, 10, 1), OAS: f(idr5, 0, 3) };
     const q = QEMU_VSMMU;
     if (h.STLEVEL !== q.STLEVEL) return mismatch(`Host SMMUv3 Stream Table format mismatch (host STLEVEL=${h.STLEVEL}, QEMU STLEVEL=${q.STLEVEL})`);
     if (h.TTENDIAN > q.TTENDIAN) return mismatch("Host SMMUv3 doesn't support Little-endian translation table");
-    if (h.TTF < q.TTF) return mismatch("Host SMMUv3 doesn't support AArch64 translation table format");
-    if (h.SIDSIZE < q.SIDSIZE) return mismatch(`Host SMMUv3 SIDSIZE not compatible (host=${h.SIDSIZE}, QEMU=${q.SIDSIZE})`);
+    if (h.TTF !== undefined && h.TTF < q.TTF) return mismatch("Host SMMUv3 doesn't support AArch64 translation table format");
+    if (h.SIDSIZE !== undefined && h.SIDSIZE < q.SIDSIZE) return mismatch(`Host SMMUv3 SIDSIZE not compatible (host=${h.SIDSIZE}, QEMU=${q.SIDSIZE})`);
     if (h.RIL < q.RIL) return mismatch("Host SMMUv3 doesn't support Range Invalidation");
     if (h.OAS < q.OAS) return mismatch('bit IPA, but the vSMMU OAS implies');
-    for (const [g, bit] of [['4K', 4], ['16K', 5], ['64K', 6]] as const) {
-      if (f(idr5, bit, 1) !== 1) return mismatch(`Host SMMUv3 doesn't support ${g} translation granule`);
-    }
+    for (const [g, bit] of h.granules) if (bit !== 1) return mismatch(`Host SMMUv3 doesn't support ${g} translation granule`);
     return { ok: true, why: 'host SMMU nests and matches the vSMMU' };
   },
 };

@@ -1,0 +1,82 @@
+import { hex, type HostIommuUnit, type HostModel, type HostPciDevice } from '@viommu/core';
+
+/**
+ * What a placement decision reads of a host, and nothing else: the architecture, the kernel
+ * facts (`release`, `cmdline`, module `params`, which of `/dev/iommu`, VFIO cdevs and the type1
+ * container exist), the passthrough devices the VM names with every device sharing one of
+ * their IOMMU groups (group viability), each with its placement facts (BDF, unit, group,
+ * driver, PASID, ATS), and the IOMMU units those devices sit behind (registers, base,
+ * version, vendor extras). Ids, descriptions, provenance, assumptions, other devices and other
+ * units are not read.
+ *
+ * The projection is itself a host model: the scenario engine runs on it, so a decision is a
+ * function of its key by construction.
+ */
+export interface DecisionHost {
+  /** The canonical text of everything the decision reads (equal keys → equal decisions). */
+  readonly key: string;
+  /** The projected host the scenario runs on (`id` is the key's class, not a host's). */
+  readonly host: HostModel;
+}
+
+/** The devices of `host` the decision reads: those at `bdfs` (all when undefined) and their group-mates, in host order. */
+function readDevices(host: HostModel, bdfs: ReadonlySet<string> | undefined): HostPciDevice[] {
+  if (bdfs === undefined) return [...host.devices];
+  const groups = new Set<number>();
+  for (const d of host.devices) if (bdfs.has(d.bdf)) groups.add(d.group);
+  return host.devices.filter((d) => groups.has(d.group));
+}
+
+function unitKey(u: HostIommuUnit): string {
+  let s = `${u.name}|${u.vendor}|${u.regBase === undefined ? '' : hex(u.regBase)}|${u.version ?? ''}|`;
+  for (const k of Object.keys(u.registers).sort()) s += `${k}=${hex(u.registers[k]!)},`;
+  if (u.extra) for (const k of Object.keys(u.extra).sort()) {
+    const v = u.extra[k]!;
+    s += `;${k}=${typeof v === 'bigint' ? hex(v) : `${typeof v}:${String(v)}`}`;
+  }
+  return s;
+}
+
+function deviceKey(d: HostPciDevice): string {
+  return `${d.bdf}|${d.unit}|${d.group}|${d.driver}|${d.pasidLog2 ?? 0}|${d.pasidExec ? 1 : 0}|${d.pasidPriv ? 1 : 0}|${d.ats ? 1 : 0}`;
+}
+
+/**
+ * Projects `host` onto what the decision for a VM passing through `bdfs` reads (every device
+ * when `bdfs` is undefined: the host's class for any VM). Hosts with equal keys get equal
+ * verdicts for that VM.
+ */
+export function decisionHost(host: HostModel, bdfs?: ReadonlySet<string>): DecisionHost {
+  const devices = readDevices(host, bdfs);
+  const names = new Set(devices.map((d) => d.unit));
+  const units = host.units.filter((u) => names.has(u.name));
+  const k = host.kernel;
+  let key = `${host.arch}\n${k.release}\n${k.cmdline}\n${k.iommufd ? 1 : 0}${k.vfioCdev ? 1 : 0}${k.vfioType1 ? 1 : 0}\n`;
+  if (k.params) for (const p of Object.keys(k.params).sort()) key += `${p}=${k.params[p]}\n`;
+  for (const u of units) key += `U ${unitKey(u)}\n`;
+  for (const d of devices) key += `D ${deviceKey(d)}\n`;
+  const projected: HostModel = {
+    id: 'fleet-class',
+    arch: host.arch,
+    kernel: { release: k.release, cmdline: k.cmdline, iommufd: k.iommufd, vfioCdev: k.vfioCdev, vfioType1: k.vfioType1, ...(k.params ? { params: k.params } : {}) },
+    units: units.map(({ name, vendor, registers, regBase, version, extra }) => ({
+      name,
+      vendor,
+      registers,
+      ...(regBase !== undefined ? { regBase } : {}),
+      ...(version !== undefined ? { version } : {}),
+      ...(extra ? { extra } : {}),
+    })),
+    devices: devices.map(({ bdf, unit, group, driver, pasidLog2, pasidExec, pasidPriv, ats }) => ({
+      bdf,
+      unit,
+      group,
+      driver,
+      ...(pasidLog2 !== undefined ? { pasidLog2 } : {}),
+      ...(pasidExec !== undefined ? { pasidExec } : {}),
+      ...(pasidPriv !== undefined ? { pasidPriv } : {}),
+      ...(ats !== undefined ? { ats } : {}),
+    })),
+  };
+  return { key, host: projected };
+}
