@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findHost, hostToJson } from '../src/hosts/index.js';
+import { viommu } from './cli-helpers.js';
+
+/** q35 with the irqchip split, as intel-iommu with interrupt remapping under KVM needs. */
+const Q35 = ['-machine', 'q35,kernel-irqchip=split', '-accel', 'kvm'];
+const FSTS = ['-device', 'intel-iommu,caching-mode=on,scalable-mode=on,fsts=on'];
+const FD0 = ['-object', 'iommufd,id=fd0'];
+const ACCEL_SMMU = ['-machine', 'virt', '-accel', 'kvm', '-device', 'arm-smmuv3,primary-bus=pcie.0,accel=on', ...FD0, '-device', 'vfio-pci,host=0000:01:00.0,iommufd=fd0'];
+
+/** A catalogue host written as a host profile file, changed by `edit` (the test says what and why). */
+function hostFile(id: string, edit: (j: any) => void): string {
+  const j = hostToJson(findHost(id)!) as any;
+  edit(j);
+  const path = join(mkdtempSync(join(tmpdir(), 'viommu-')), `${j.id}.json`);
+  writeFileSync(path, JSON.stringify(j));
+  return path;
+}
+
+/** Second line of `check` text: QEMU's line. */
+const qemuLine = (out: string) => out.split('\n')[1];
+
+describe('viommu check: the seed scenarios end to end (QEMU messages from hw/i386/intel_iommu.c and hw/arm/smmuv3-accel.c, master)', () => {
+  it('x-flts with a legacy container: 10.2 refuses every host device, upstream asks for iommufd', () => {
+    const r102 = viommu(['check', '--host', 'intel-068', '--qemu', '10.2', '--', ...Q35, '-device', 'intel-iommu,caching-mode=on,x-scalable-mode=on,x-flts=on', '-device', 'vfio-pci,host=0000:01:00.0']);
+    expect(r102.code).to.equal(1);
+    expect(qemuLine(r102.out)).to.equal(
+      'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: Failed to set vIOMMU: host device is uncompatible with stage-1 translation',
+    );
+    const up = viommu(['check', '--host', 'intel-068', '--qemu', 'upstream', '--', ...Q35, ...FSTS, '-device', 'vfio-pci,host=0000:01:00.0']);
+    expect(up.code).to.equal(1);
+    expect(qemuLine(up.out)).to.equal(
+      'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: Failed to set vIOMMU: Need IOMMUFD backend when fsts=on',
+    );
+  });
+
+  it('x-flts on a host without nesting (intel-003: ECAP.NEST clear): the nest-parent HWPT allocation fails with EOPNOTSUPP', () => {
+    const r = viommu(['check', '--host', 'intel-003', '--qemu', 'upstream', '--no-trace', '--', ...Q35, ...FSTS, ...FD0, '-device', 'vfio-pci,host=0000:01:00.0,iommufd=fd0']);
+    expect(r.code).to.equal(1);
+    expect(qemuLine(r.out)).to.equal(
+      'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,iommufd=fd0: vfio 0000:01:00.0: Failed to allocate hwpt: Operation not supported',
+    );
+    expect(r.out).to.contain('stage: vfio-attach, errno EOPNOTSUPP');
+  });
+
+  it('fs1gp on a host without FS1GP (intel-068 with CAP.FL1GP, bit 56, cleared; CAP keeps bit 63)', () => {
+    const host = hostFile('intel-068', (j) => {
+      j.id = 'intel-068-no-fs1gp';
+      for (const u of j.units) u.registers.cap = `0x${(BigInt(u.registers.cap) & ~(1n << 56n)).toString(16)}`;
+    });
+    const args = [...Q35, ...FD0, '-device', 'vfio-pci,host=0000:01:00.0,iommufd=fd0'];
+    const r = viommu(['check', '--host', host, '--qemu', 'upstream', '--no-trace', '--', ...FSTS, ...args]);
+    expect(r.code).to.equal(1);
+    expect(qemuLine(r.out)).to.equal(
+      'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,iommufd=fd0: vfio 0000:01:00.0: Failed to set vIOMMU: First stage 1GB large page is unsupported by host IOMMU',
+    );
+    const off = viommu(['check', '--host', host, '--qemu', 'upstream', '--no-trace', '--', '-device', 'intel-iommu,caching-mode=on,scalable-mode=on,fsts=on,fs1gp=off', ...args]);
+    expect(off.code, off.out).to.equal(0);
+  });
+
+  it('a device behind a PCI bridge with first-stage translation', () => {
+    for (const bridge of [['-device', 'pci-bridge,id=br0,chassis_nr=1'], ['-device', 'pcie-root-port,id=rp0', '-device', 'pcie-pci-bridge,id=br0,bus=rp0']]) {
+      const r = viommu(['check', '--host', 'intel-068', '--qemu', 'upstream', '--no-trace', '--', ...Q35, ...FSTS, ...FD0, ...bridge, '-device', 'vfio-pci,host=0000:01:00.0,bus=br0,addr=1.0,iommufd=fd0']);
+      expect(r.code).to.equal(1);
+      expect(qemuLine(r.out)).to.equal(
+        'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,bus=br0,addr=1.0,iommufd=fd0: vfio 0000:01:00.0: Failed to set vIOMMU: Host device downstream to a PCI bridge is unsupported when fsts=on',
+      );
+    }
+  });
+
+  it('accel SMMUv3 on an incompatible host (arm-004: features 0x1e1fbf, no ARM_SMMU_FEAT_RANGE_INV)', () => {
+    const r = viommu(['check', '--host', 'arm-004', '--qemu', 'upstream', '--no-trace', '--', ...ACCEL_SMMU]);
+    expect(r.code).to.equal(1);
+    expect(qemuLine(r.out)).to.equal(
+      "qemu-system-aarch64: -device vfio-pci,host=0000:01:00.0,iommufd=fd0: vfio 0000:01:00.0: Failed to set vIOMMU: Host SMMUv3 doesn't support Range Invalidation",
+    );
+  });
+
+  it('happy path, intel: fsts on a nesting host allocates a NEST_PARENT|DIRTY_TRACKING HWPT (flags=3), and says so', () => {
+    const r = viommu(['check', '--host', 'intel-068', '--qemu', 'upstream', '--', ...Q35, ...FSTS, ...FD0, '-device', 'pcie-root-port,id=rp0', '-device', 'vfio-pci,host=0000:01:00.0,bus=rp0,iommufd=fd0']);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out.split('\n')[0]).to.match(/^OK: qemu-system-x86_64 pc-q35-11\.0, profile upstream /);
+    expect(r.out).to.match(/ioctl IOMMU_HWPT_ALLOC fd=\d+ flags=3 dev_id=1 pt_id=2 data_type=0 -> \{"out_hwpt_id":3\}/);
+    expect(r.out).to.contain('kernel: hwpt_paging 3 ioas 2 nest-parent');
+    // get_viommu_flags: WANT_NESTING_PARENT | WANT_NESTING_DIRTY_TRACKING (bits 0 and 2)
+    expect(r.out).to.contain('vIOMMU intel-iommu: flags=0x5');
+  });
+
+  it('happy path, arm: accel SMMUv3 on a host that has range invalidation (arm-004 with RANGE_INV set) nests through a vIOMMU', () => {
+    const host = hostFile('arm-004', (j) => {
+      j.id = 'arm-004-ril';
+      for (const u of j.units) u.extra.features = `0x${(Number(u.extra.features) | (1 << 15)).toString(16)}`;
+    });
+    const r = viommu(['check', '--host', host, '--qemu', 'upstream', '--', ...ACCEL_SMMU]);
+    expect(r.code, r.out).to.equal(0);
+    expect(r.out).to.match(/ioctl IOMMU_HWPT_ALLOC fd=\d+ flags=1 dev_id=1 pt_id=2 data_type=0 /);
+    expect(r.out).to.match(/ioctl IOMMU_VIOMMU_ALLOC fd=\d+ flags=0 type=1 dev_id=1 hwpt_id=3/);
+    expect(r.out).to.contain('kernel: hwpt_nested');
+  });
+});
+
+describe('viommu check: output', () => {
+  const ARGS = ['--', '-machine', 'q35', '-device', 'intel-iommu,caching-mode=on,aw-bits=39', '-device', 'vfio-pci,host=0000:02:00.0'];
+
+  it('names the profile: the newest without --qemu, the one asked for with it', () => {
+    expect(viommu(['check', '--host', 'intel-001', ...ARGS]).out.split('\n')[0]).to.contain('profile upstream (QEMU upstream master');
+    expect(viommu(['check', '--host', 'intel-001', '--qemu', '7.2', ...ARGS]).out.split('\n')[0]).to.contain('profile 7.2 (QEMU 7.2 (Debian 12');
+  });
+
+  it('refuses aw-bits 48 on the ThinkPad W520 (intel-001, MGAW 39) with QEMU 10.0 text, in text and JSON', () => {
+    const args = ['check', '--host', 'intel-001', '--qemu', '10.0', '--', '-machine', 'q35', '-device', 'intel-iommu,caching-mode=on', '-device', 'vfio-pci,host=0000:02:00.0'];
+    const text = viommu(args);
+    expect(text.code).to.equal(1);
+    expect(qemuLine(text.out)).to.equal('qemu-system-x86_64: -device vfio-pci,host=0000:02:00.0: vfio 0000:02:00.0: Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
+    const json = viommu([...args.slice(0, 5), '--json', ...args.slice(5)]);
+    const v = JSON.parse(json.out);
+    expect(json.code).to.equal(1);
+    expect(v).to.include({ ok: false, profile: '10.0', qemuBinary: 'qemu-system-x86_64', machine: 'pc-q35-10.0', host: 'intel-001' });
+    expect(v.refusal).to.include({ message: 'vfio 0000:02:00.0: Failed to set vIOMMU: aw-bits 48 > host aw-bits 39', stage: 'set-iommu-device', location: '-device vfio-pci,host=0000:02:00.0' });
+    expect(v.trace.length).to.be.greaterThan(5);
+    expect(v.viommus[0].registers.cap).to.match(/^0x[0-9a-f]+$/);
+  });
+
+  it('is deterministic: the same check gives the same bytes', () => {
+    const a = viommu(['check', '--host', 'intel-068', '--json', ...ARGS]);
+    const b = viommu(['check', '--host', 'intel-068', '--json', ...ARGS]);
+    expect(a.out).to.equal(b.out);
+  });
+
+  it('7.2 has no iommufd: the -object is refused at option parsing, before anything else', () => {
+    const r = viommu(['check', '--host', 'intel-068', '--qemu', '7.2', '--', '-machine', 'pc-q35-99.1', '-object', 'iommufd,id=fd0']);
+    // qemu-system-x86_64 7.2 prints exactly this for the same arguments
+    expect(qemuLine(r.out)).to.equal("qemu-system-x86_64: -object iommufd,id=fd0: Parameter 'qom-type' does not accept value 'iommufd'");
+  });
+
+  it('reads the command line from a file, and a libvirt domain, to the same verdict', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'viommu-'));
+    writeFileSync(join(dir, 'vm.sh'), "qemu-system-x86_64 \\\n  -machine q35 \\\n  -device 'intel-iommu,caching-mode=on' \\\n  -device vfio-pci,host=0000:02:00.0 # the NIC\n");
+    writeFileSync(
+      join(dir, 'vm.xml'),
+      `<domain type='kvm'><name>vm</name><os><type arch='x86_64' machine='q35'>hvm</type></os>
+        <devices><iommu model='intel'><driver caching_mode='on'/></iommu>
+        <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x02' slot='0x00' function='0x0'/></source></hostdev>
+        </devices></domain>`,
+    );
+    const file = viommu(['check', '--host', 'intel-001', '--qemu', '10.0', '--no-trace', '--cmdline', join(dir, 'vm.sh')]);
+    const xml = viommu(['check', '--host', 'intel-001', '--qemu', '10.0', '--no-trace', '--libvirt', join(dir, 'vm.xml')]);
+    expect(file.code).to.equal(1);
+    expect(xml.code).to.equal(1);
+    expect(file.out).to.contain('Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
+    expect(xml.out).to.contain('Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
+  });
+});
