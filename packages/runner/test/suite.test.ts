@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Trace } from '@viommu/core';
 import { listHosts } from '../src/hosts/index.js';
-import { generateScenarios } from '../src/suite/generate.js';
+import { BUILTIN_SUITE_RULES, generateScenarios } from '../src/suite/generate.js';
 import { compare, formatSuite, runSuite } from '../src/suite/run.js';
 import type { Verdict } from '../src/scenario/verdict.js';
 import { viommu } from './cli-helpers.js';
@@ -21,7 +21,7 @@ describe('viommu suite', () => {
     const a = await runSuite({ vendors: ['arm'] });
     const b = await runSuite({ vendors: ['arm'] });
     expect(formatSuite(a, { verbose: true })).to.equal(formatSuite(b, { verbose: true }));
-    const ids = generateScenarios(listHosts()).map((s) => s.id);
+    const ids = generateScenarios(listHosts(), BUILTIN_SUITE_RULES).map((s) => s.id);
     expect(new Set(ids).size).to.equal(ids.length);
   });
 

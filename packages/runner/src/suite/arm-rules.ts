@@ -1,6 +1,6 @@
 import { field, kernelFeatures, type HostModel } from '@viommu/core';
 import { backendRule } from './backend-rule.js';
-import type { Expected, PropertySet, VendorRules } from './model.js';
+import type { SuiteExpected as Expected, SuitePropertySet as PropertySet, SuiteRules } from '@viommu/core';
 
 /**
  * Expectations for `arm-smmuv3`, from the SMMUv3 ID register bits (Arm IHI0070) and QEMU's
@@ -93,4 +93,4 @@ const accelSmmu: PropertySet = {
   },
 };
 
-export const ARM_RULES: VendorRules = { typeName: 'arm-smmuv3', vendor: 'arm', arch: 'aarch64', sets: [machineSmmu, accelSmmu] };
+export const ARM_RULES: SuiteRules = { typeName: 'arm-smmuv3', vendor: 'arm', arch: 'aarch64', sets: [machineSmmu, accelSmmu] };

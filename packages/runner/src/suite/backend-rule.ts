@@ -1,5 +1,5 @@
 import { findProfile, kernelFeatures } from '@viommu/core';
-import type { Expected, RuleInput } from './model.js';
+import type { SuiteExpected as Expected, SuiteRuleInput as RuleInput } from '@viommu/core';
 
 /**
  * Vendor-neutral expectations every scenario shares: the backend must exist in the profile

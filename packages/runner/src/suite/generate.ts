@@ -1,10 +1,27 @@
-import { hex, kernelFeatures, PROFILES, type HostModel, type ProfileId } from '@viommu/core';
+import {
+  hex,
+  kernelFeatures,
+  PROFILES,
+  type HostModel,
+  type ProfileId,
+  type SuiteBackend as Backend,
+  type SuitePlacement as Placement,
+  type SuiteRules,
+} from '@viommu/core';
 import { ARM_RULES } from './arm-rules.js';
 import { INTEL_RULES } from './intel-rules.js';
-import { BACKENDS, PLACEMENTS, type Backend, type Placement, type SuiteScenario, type VendorRules } from './model.js';
+import { BACKENDS, PLACEMENTS, type SuiteScenario } from './model.js';
 
-/** The vIOMMU types the suite has expectation rules for. */
-export const SUITE_RULES: readonly VendorRules[] = [INTEL_RULES, ARM_RULES];
+/**
+ * Suite rules the runner carries for built-in vIOMMUs whose package registers none under
+ * `SUITE_RULES`; a package's own rules for the same type replace these.
+ */
+export const BUILTIN_SUITE_RULES: readonly SuiteRules[] = [INTEL_RULES, ARM_RULES];
+
+/** The rules to run: every package's, then the built-in ones for types no package covers. */
+export function suiteRules(fromPackages: readonly SuiteRules[]): SuiteRules[] {
+  return [...fromPackages, ...BUILTIN_SUITE_RULES.filter((b) => !fromPackages.some((p) => p.typeName === b.typeName))];
+}
 
 /** Bridges and `vfio-pci` options of a placement. */
 function placementArgs(p: Placement): { devices: string[]; vfio: string } {
@@ -25,13 +42,13 @@ function placementArgs(p: Placement): { devices: string[]; vfio: string } {
  * the kernel's features and interfaces, the IOMMU command line), in catalogue order: hosts
  * that would only repeat a scenario add nothing.
  */
-export function representativeHosts(hosts: readonly HostModel[], rules: VendorRules): HostModel[] {
+export function representativeHosts(hosts: readonly HostModel[], rules: SuiteRules): HostModel[] {
   const seen = new Set<string>();
   const out: HostModel[] = [];
   for (const h of hosts) {
     const dev = h.devices[0];
     const unit = dev && h.units.find((u) => u.name === dev.unit);
-    if (h.arch !== rules.arch || !unit || unit.vendor !== rules.vendor) continue;
+    if (h.arch !== rules.arch || !unit || !(rules.hostVendors ?? [rules.vendor]).includes(unit.vendor)) continue;
     const sig = JSON.stringify([
       Object.entries(unit.registers).map(([k, v]) => `${k}=${hex(v)}`),
       kernelFeatures(h.kernel.release),
@@ -53,10 +70,10 @@ export interface SuiteFilter {
 }
 
 /** Every scenario, in a stable order: vendor, property set, backend, placement, profile, host. */
-export function generateScenarios(hosts: readonly HostModel[], filter: SuiteFilter = {}): SuiteScenario[] {
+export function generateScenarios(hosts: readonly HostModel[], rulesList: readonly SuiteRules[], filter: SuiteFilter = {}): SuiteScenario[] {
   const want = <T extends string>(all: readonly T[], only?: readonly string[]) => (only?.length ? all.filter((x) => only.includes(x)) : all);
   const out: SuiteScenario[] = [];
-  for (const rules of SUITE_RULES) {
+  for (const rules of rulesList) {
     if (filter.vendors?.length && !filter.vendors.includes(rules.vendor)) continue;
     const reps = representativeHosts(hosts, rules);
     for (const set of rules.sets)

@@ -1,6 +1,6 @@
 import { field, testBit, type HostModel, type ProfileId } from '@viommu/core';
 import { backendRule } from './backend-rule.js';
-import type { Expected, PropertySet, RuleInput, VendorRules } from './model.js';
+import type { SuiteExpected as Expected, SuitePropertySet as PropertySet, SuiteRuleInput as RuleInput, SuiteRules } from '@viommu/core';
 
 /**
  * Expectations for `intel-iommu`, from the VT-d spec's CAP/ECAP bits and QEMU's documented
@@ -108,4 +108,4 @@ const firstStage: PropertySet = {
   },
 };
 
-export const INTEL_RULES: VendorRules = { typeName: 'intel-iommu', vendor: 'intel', arch: 'x86_64', sets: [defaultAw, aw39, firstStage] };
+export const INTEL_RULES: SuiteRules = { typeName: 'intel-iommu', vendor: 'intel', arch: 'x86_64', sets: [defaultAw, aw39, firstStage] };

@@ -1,11 +1,11 @@
-import { DEFAULT_PROFILE, findProfile, InputError } from '@viommu/core';
+import { DEFAULT_PROFILE, findProfile, InputError, SUITE_RULES, type SuiteExpected } from '@viommu/core';
 import { listHosts } from '../hosts/index.js';
 import { parseQemuArgs } from '../input/qemu-args.js';
-import { Composition } from '../scenario/compose.js';
+import { Composition, resolveAllOrNone } from '../scenario/compose.js';
 import { runScenario } from '../scenario/engine.js';
 import type { Verdict } from '../scenario/verdict.js';
-import { generateScenarios, SUITE_RULES, type SuiteFilter } from './generate.js';
-import type { Expected, SuiteScenario } from './model.js';
+import { generateScenarios, suiteRules, type SuiteFilter } from './generate.js';
+import type { SuiteScenario } from './model.js';
 
 /** One scenario's outcome. */
 export interface ScenarioResult {
@@ -26,7 +26,7 @@ export interface SuiteResult {
 }
 
 /** Compares a verdict with the rule's expectation; returns the explanation of a mismatch. */
-export function compare(expected: Expected, v: Verdict): string | undefined {
+export function compare(expected: SuiteExpected, v: Verdict): string | undefined {
   const got = v.refusal ? `refused at ${v.refusal.stage}: ${v.refusal.message}` : 'ok';
   const want = expected.ok ? 'ok' : `refused${expected.stage ? ` at ${expected.stage}` : ''}${expected.message ? `: ${expected.message}` : expected.contains ? `: …${expected.contains}…` : ''}`;
   const bad =
@@ -38,12 +38,19 @@ export function compare(expected: Expected, v: Verdict): string | undefined {
   return bad ? `expected ${want} (${expected.why}); got ${got}` : undefined;
 }
 
-/** Generates the scenarios over the embedded catalogue and runs each in its own container. */
+/**
+ * Generates the scenarios of every vIOMMU's suite rules (`SUITE_RULES` from the packages, the
+ * runner's own for built-ins without any) over the embedded catalogue and runs each in its own
+ * container.
+ */
 export async function runSuite(filter: SuiteFilter = {}): Promise<SuiteResult> {
-  for (const v of filter.vendors ?? []) {
-    if (!SUITE_RULES.some((r) => r.vendor === v)) throw new InputError(`no suite rules for vendor '${v}' (vendors: ${SUITE_RULES.map((r) => r.vendor).join(', ')})`, 'suite --vendor');
-  }
   const comp = await Composition.create();
+  const registry = comp.root.createChildContainer();
+  for (const p of comp.packages) p.register(registry);
+  const rules = suiteRules(resolveAllOrNone(registry, SUITE_RULES));
+  for (const v of filter.vendors ?? []) {
+    if (!rules.some((r) => r.vendor === v)) throw new InputError(`no suite rules for vendor '${v}' (vendors: ${rules.map((r) => r.vendor).join(', ')})`, 'suite --vendor');
+  }
   const skipped: string[] = [];
   const hosts = listHosts().filter((h) => {
     try {
@@ -55,7 +62,7 @@ export async function runSuite(filter: SuiteFilter = {}): Promise<SuiteResult> {
       return false;
     }
   });
-  const results = generateScenarios(hosts, filter).map((s): ScenarioResult => {
+  const results = generateScenarios(hosts, rules, filter).map((s): ScenarioResult => {
     const profile = findProfile(s.profile)!;
     const v = runScenario(comp.scenario(s.host, profile), parseQemuArgs(s.argv, s.id), s.host, profile);
     return { scenario: s, ok: v.ok, message: v.refusal?.message, stage: v.refusal?.stage, mismatch: compare(s.expected, v) };
