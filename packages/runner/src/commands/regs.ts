@@ -34,8 +34,9 @@ export const command: CommandDef = {
     const accel = str(args, 'accel');
     const batch = str(args, 'batch');
     const { deviceVm, loadViommuPlugins, viommuRegisters } = await import('../regs/registers.js');
-    const plugins = await loadViommuPlugins();
+    const driverOf = (d: string) => d.replace(/^-device\s+/, '').split(',')[0]!;
     if (batch !== undefined) {
+      const plugins = await loadViommuPlugins();
       if (batch !== '-') throw new InputError(`--batch takes '-' (stdin), not '${batch}'`, 'regs');
       if (args.positionals.length || args.rest) throw new InputError('--batch reads devices from stdin only', 'regs');
       const out: string[] = [];
@@ -59,6 +60,7 @@ export const command: CommandDef = {
       if (!args.positionals.length) throw new InputError('no device given (e.g. viommu regs intel-iommu,aw-bits=39)', 'regs');
       vms = args.positionals.map((d) => deviceVm(d, machine, accel));
     }
+    const plugins = await loadViommuPlugins(args.rest === undefined ? args.positionals.map(driverOf) : undefined);
     let code: number = EXIT.ok;
     for (const vm of vms) {
       const r = viommuRegisters(vm, plugins, profile);

@@ -14,14 +14,16 @@ import type { DependencyContainer } from 'tsyringe';
 export const BUILTIN_PACKAGES: readonly BuiltinPackage[] = [
   { name: '@viommu/iommufd', provides: 'backend' },
   { name: '@viommu/legacy-vfio', provides: 'backend' },
-  { name: '@viommu/intel-vtd', provides: 'viommu' },
-  { name: '@viommu/arm-smmuv3', provides: 'viommu' },
+  { name: '@viommu/intel-vtd', provides: 'viommu', devices: ['intel-iommu'] },
+  { name: '@viommu/arm-smmuv3', provides: 'viommu', devices: ['arm-smmuv3'] },
 ];
 
 /** A package the runner ships with, and what it contributes (`regs` needs only vIOMMUs). */
 export interface BuiltinPackage {
   readonly name: string;
   readonly provides: 'backend' | 'viommu';
+  /** The `-device` types of its vIOMMU plugins (lets `regs` load only what it is asked for). */
+  readonly devices?: readonly string[];
 }
 
 /** A package that contributes to the per-scenario container. */
@@ -114,14 +116,20 @@ function packageDirOf(entry: string, name: string): string {
 /**
  * Loads the built-in packages and every installed package that declares itself a viommu
  * plugin, searching `node_modules` upwards from the runner and from `cwd`. `viommusOnly`
- * skips the built-in backends (for `viommu regs`, which realizes no passthrough device). Order: built-ins
+ * skips the built-in backends (for `viommu regs`, which realizes no passthrough device);
+ * `devices` (the `-device` types wanted) loads only the built-ins that have them and skips
+ * the search when they cover every type. Order: built-ins
  * in their fixed order, then the others by name, so composition is deterministic.
  */
-export async function discoverPlugins(opts: { cwd?: string; viommusOnly?: boolean } = {}): Promise<Discovery> {
+export async function discoverPlugins(opts: { cwd?: string; viommusOnly?: boolean; devices?: readonly string[] } = {}): Promise<Discovery> {
   const notes: string[] = [];
   const packages: PluginPackage[] = [];
-  const declared = findDeclaredPlugins([here, opts.cwd ?? process.cwd()]);
-  const builtins = BUILTIN_PACKAGES.filter((b) => !opts.viommusOnly || b.provides === 'viommu').map((b) => b.name);
+  const { devices } = opts;
+  const covered = devices !== undefined && devices.every((d) => BUILTIN_PACKAGES.some((b) => b.devices?.includes(d)));
+  const declared = covered ? new Map<string, string>() : findDeclaredPlugins([here, opts.cwd ?? process.cwd()]);
+  const builtins = BUILTIN_PACKAGES.filter((b) =>
+    covered ? b.devices?.some((d) => devices.includes(d)) : !opts.viommusOnly || b.provides === 'viommu',
+  ).map((b) => b.name);
   const wanted: [string, string | undefined, boolean][] = [
     ...builtins.map((n): [string, string | undefined, boolean] => [n, undefined, true]),
     ...[...declared.keys()]

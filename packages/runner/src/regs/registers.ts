@@ -1,17 +1,17 @@
-import { hex, InputError, Trace, VIOMMU_PLUGIN, type QemuProfile, type ViommuPlugin } from '@viommu/core';
+import { hex, InputError, PCI_BRIDGE_ROLES, Trace, VIOMMU_PLUGIN, type QemuProfile, type ViommuPlugin } from '@viommu/core';
 import { parseQemuArgs } from '../input/qemu-args.js';
 import type { VmConfig } from '../input/vm-config.js';
 import { discoverPlugins } from '../plugins/discovery.js';
 import { RegistrationRecorder } from '../plugins/recorder.js';
 import { Boot, LocatedError, plugPci } from '../scenario/boot.js';
-import { PCI_BRIDGE_ROLES } from '@viommu/core';
 
 /**
  * The vIOMMU plugins, loaded without DI: each package's `register` runs against a recorder
- * and the plugin values are taken from it (`viommu regs` starts fast).
+ * and the plugin values are taken from it (`viommu regs` starts fast). `devices`: the
+ * `-device` types asked for, when known (only their packages are loaded).
  */
-export async function loadViommuPlugins(): Promise<ViommuPlugin[]> {
-  const found = await discoverPlugins({ viommusOnly: true });
+export async function loadViommuPlugins(devices?: readonly string[]): Promise<ViommuPlugin[]> {
+  const found = await discoverPlugins({ viommusOnly: true, devices });
   const rec = new RegistrationRecorder();
   for (const p of found.packages) p.register(rec.asContainer());
   return rec.values(VIOMMU_PLUGIN);
