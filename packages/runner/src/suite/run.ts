@@ -16,6 +16,8 @@ export interface ScenarioResult {
   readonly stage?: string;
   /** Why the outcome does not match the expectation; absent when it matches. */
   readonly mismatch?: string;
+  /** The whole verdict (trace, registers), for the reports. */
+  readonly verdict: Verdict;
 }
 
 export interface SuiteResult {
@@ -65,7 +67,7 @@ export async function runSuite(filter: SuiteFilter = {}): Promise<SuiteResult> {
   const results = generateScenarios(hosts, rules, filter).map((s): ScenarioResult => {
     const profile = findProfile(s.profile)!;
     const v = runScenario(comp.scenario(s.host, profile), parseQemuArgs(s.argv, s.id), s.host, profile);
-    return { scenario: s, ok: v.ok, message: v.refusal?.message, stage: v.refusal?.stage, mismatch: compare(s.expected, v) };
+    return { scenario: s, ok: v.ok, message: v.refusal?.message, stage: v.refusal?.stage, mismatch: compare(s.expected, v), verdict: v };
   });
   return { results, failures: results.filter((r) => r.mismatch), skipped };
 }
