@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findHost, hostToJson } from '../src/hosts/index.js';
 import { viommu } from './cli-helpers.js';
 
@@ -152,5 +153,41 @@ describe('viommu check: output', () => {
     expect(xml.code).to.equal(1);
     expect(file.out).to.contain('Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
     expect(xml.out).to.contain('Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
+  });
+});
+
+describe('viommu check: machine-wide errors carry no location, as QEMU prints them', () => {
+  it('-machine virt,iommu=foo (qemu-system-aarch64 7.2: "Invalid iommu value" / "Valid values are none, smmuv3.")', () => {
+    const r = viommu(['check', '--host', 'arm-004', '--qemu', '7.2', '--no-trace', '--', '-machine', 'virt,iommu=foo']);
+    expect(r.code).to.equal(1);
+    expect(r.out.split('\n').slice(1, 3)).to.deep.equal(['qemu-system-aarch64: Invalid iommu value', 'Valid values are none, smmuv3.']);
+  });
+  it('an unknown machine type (qemu-system-x86_64 7.2: "unsupported machine type" / "Use -machine help to list supported machines")', () => {
+    const r = viommu(['check', '--host', 'intel-001', '--qemu', '7.2', '--no-trace', '--', '-machine', 'pc-q35-99.1']);
+    expect(r.out.split('\n').slice(1, 3)).to.deep.equal(['qemu-system-x86_64: unsupported machine type', 'Use -machine help to list supported machines']);
+  });
+});
+
+describe('viommu hosts', () => {
+  it('lists the catalogue and shows a host with its registers as bigint hex (intel-068: CAP bit 63 set)', () => {
+    const list = viommu(['hosts', 'list']);
+    expect(list.code).to.equal(0);
+    expect(list.out).to.match(/^intel-001 /m);
+    const show = viommu(['hosts', 'show', 'intel-068']);
+    expect(show.out).to.match(/cap 0x[89a-f][0-9a-f]{15}\b/);
+  });
+  it('imports a boot log into a host profile that check accepts', () => {
+    const fixture = fileURLToPath(new URL('../../test/fixtures/hosts/intel-001.dmesg.txt', import.meta.url));
+    const r = viommu(['hosts', 'import', fixture]);
+    expect(r.code).to.equal(0);
+    const path = join(mkdtempSync(join(tmpdir(), 'viommu-')), 'w520.json');
+    writeFileSync(path, r.out);
+    const check = viommu(['check', '--host', path, '--qemu', '10.0', '--no-trace', '--', '-machine', 'q35', '-device', 'intel-iommu,caching-mode=on', '-device', 'vfio-pci,host=0000:02:00.0']);
+    expect(check.out.split('\n')[1]).to.equal('qemu-system-x86_64: -device vfio-pci,host=0000:02:00.0: vfio 0000:02:00.0: Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
+  });
+  it('refuses an unknown subcommand', () => {
+    const r = viommu(['hosts', 'frob']);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.equal("viommu: hosts: unknown subcommand 'frob' (list, show, import, probe)\n");
   });
 });

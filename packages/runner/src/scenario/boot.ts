@@ -110,7 +110,7 @@ export class Boot {
     this.#machine = m;
     this.#plugins = pluginsForArch(this.plugins, m.arch);
     for (const plugin of this.#plugins) {
-      const created = at(vm.machine.text, () => plugin.machineDevices?.(profile, m) ?? []);
+      const created = at(undefined, () => plugin.machineDevices?.(profile, m) ?? []);
       for (const options of created) this.#realize(plugin, undefined, options, vm.machine.text ?? `-machine ${m.family}`);
     }
     return m;
