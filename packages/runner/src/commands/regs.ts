@@ -69,7 +69,8 @@ export const command: CommandDef = {
         for (const l of r.lines) {
           if ('error' in l) continue;
           io.out(`${l.device} (${r.binary} ${r.machine}, profile ${profile.id})`);
-          for (const [k, v] of Object.entries(l.registers)) io.out(`  ${k.padEnd(5)} ${v}`);
+          const w = Math.max(...Object.keys(l.registers).map((k) => k.length));
+          for (const [k, v] of Object.entries(l.registers)) io.out(`  ${k.padEnd(w)}  ${v}`);
         }
         if (r.printed) io.err(r.printed);
       }
