@@ -1,64 +1,21 @@
 import 'reflect-metadata';
-import { InputError, findProfile } from '@viommu/core';
-import { listHosts } from '../src/hosts/index.js';
-import { parseQemuArgs, splitShellWords } from '../src/input/qemu-args.js';
-import { Composition } from '../src/scenario/compose.js';
-import { runScenario } from '../src/scenario/engine.js';
+import { suiteReportCases } from '../src/report/from-suite.js';
 import type { ReportCase } from '../src/report/case.js';
+import { compare, runSuite, type SuiteResult } from '../src/suite/run.js';
 
-/** A VM shape of the report tests: a QEMU command line with `BDF` for the host's first device. */
-interface Shape {
-  readonly vendor: string;
-  readonly backend: string;
-  readonly name: string;
-  readonly args: string;
+/** The real suite on QEMU 7.2 and 10.0 (both vendors, both backends, every catalogue host). */
+export async function suiteCases(): Promise<{ result: SuiteResult; cases: ReportCase[] }> {
+  const result = await runSuite({ profiles: ['7.2', '10.0'] });
+  return { result, cases: suiteReportCases(result) };
 }
 
-const Q35 = '-machine q35,kernel-irqchip=split -accel kvm';
-const FD = '-object iommufd,id=fd0';
-export const SHAPES: readonly Shape[] = [
-  { vendor: 'intel-iommu', backend: 'legacy', name: 'root', args: `${Q35} -device intel-iommu,caching-mode=on -device vfio-pci,host=BDF` },
-  { vendor: 'intel-iommu', backend: 'legacy', name: 'x-flts', args: `${Q35} -device intel-iommu,caching-mode=on,x-scalable-mode=on,x-flts=on -device vfio-pci,host=BDF` },
-  { vendor: 'intel-iommu', backend: 'iommufd', name: 'root', args: `${Q35} -device intel-iommu,caching-mode=on ${FD} -device vfio-pci,host=BDF,iommufd=fd0` },
-  { vendor: 'intel-iommu', backend: 'iommufd', name: 'root-port', args: `${Q35} -device intel-iommu,caching-mode=on ${FD} -device pcie-root-port,id=rp0,chassis=1 -device vfio-pci,host=BDF,bus=rp0,iommufd=fd0` },
-  { vendor: 'intel-iommu', backend: 'iommufd', name: 'x-flts', args: `${Q35} -device intel-iommu,caching-mode=on,x-scalable-mode=on,x-flts=on ${FD} -device vfio-pci,host=BDF,iommufd=fd0` },
-  { vendor: 'intel-iommu', backend: 'iommufd', name: 'aw-bits=39', args: `${Q35} -device intel-iommu,caching-mode=on,aw-bits=39 ${FD} -device vfio-pci,host=BDF,iommufd=fd0` },
-  { vendor: 'arm-smmuv3', backend: 'legacy', name: 'virt,iommu=smmuv3', args: '-machine virt,iommu=smmuv3 -accel kvm -device vfio-pci,host=BDF' },
-  { vendor: 'arm-smmuv3', backend: 'legacy', name: 'device', args: '-machine virt -accel kvm -device arm-smmuv3,primary-bus=pcie.0 -device vfio-pci,host=BDF' },
-  { vendor: 'arm-smmuv3', backend: 'iommufd', name: 'virt,iommu=smmuv3', args: `-machine virt,iommu=smmuv3 -accel kvm ${FD} -device vfio-pci,host=BDF,iommufd=fd0` },
-  { vendor: 'arm-smmuv3', backend: 'iommufd', name: 'device', args: `-machine virt -accel kvm -device arm-smmuv3,primary-bus=pcie.0 ${FD} -device vfio-pci,host=BDF,iommufd=fd0` },
-];
-
-/**
- * Real scenarios for the report tests: `intelHosts` intel and `armHosts` arm catalogue hosts
- * (those with a passthrough device, spread over the catalogue) × every shape of their vendor × `profiles`, each run by
- * the scenario engine. 12 × 6 × 2 + 8 × 4 × 2 = 208 by default.
- */
-export async function reportCases(opts: { intelHosts?: number; armHosts?: number; profiles?: readonly string[] } = {}): Promise<ReportCase[]> {
-  const comp = await Composition.create();
-  const hosts = listHosts().filter((h) => h.devices.length > 0);
-  const pick = (arch: string, n: number) => {
-    const of = hosts.filter((h) => h.arch === arch);
-    return of.filter((_, i) => i % Math.max(1, Math.floor(of.length / n)) === 0).slice(0, n);
-  };
-  const chosen = [...pick('x86_64', opts.intelHosts ?? 12), ...pick('aarch64', opts.armHosts ?? 8)];
-  const cases: ReportCase[] = [];
-  for (const id of opts.profiles ?? ['7.2', '10.0']) {
-    const profile = findProfile(id)!;
-    for (const host of chosen) {
-      const vendor = host.arch === 'x86_64' ? 'intel-iommu' : 'arm-smmuv3';
-      for (const s of SHAPES.filter((x) => x.vendor === vendor)) {
-        const args = s.args.replace('BDF', host.devices[0]!.bdf);
-        const base = { id: `${id}/${host.id}/${s.backend}/${s.name}`, vendor, backend: s.backend, profile: profile.id, host: host.id, shape: `${s.backend} ${s.name}`, args };
-        try {
-          const vm = parseQemuArgs(splitShellWords(args, 'shape'));
-          cases.push({ ...base, verdict: runScenario(comp.scenario(host, profile), vm, host, profile) });
-        } catch (e) {
-          if (!(e instanceof InputError)) throw e;
-          cases.push({ ...base, error: e.message });
-        }
-      }
-    }
-  }
-  return cases;
+/** The case `id` judged against a wrong expectation (QEMU starts), through the suite's own comparison. */
+export function expectingStart(cases: readonly ReportCase[], id: string): ReportCase {
+  const c = cases.find((x) => x.id === id)!;
+  return { ...c, expected: 'QEMU starts', mismatch: compare({ ok: true, why: 'a wrong rule' }, c.verdict!) };
 }
+
+/** ThinkPad W520 (intel-001): dmar0 MGAW 38 (host aw-bits 39) < 10.0's default aw-bits 48. */
+export const W520_ATTACH = 'intel/caching-mode/iommufd/root-bus/10.0/intel-001';
+/** QEMU 7.2 has no iommufd object. */
+export const NO_IOMMUFD_72 = 'intel/caching-mode/iommufd/root-bus/7.2/intel-001';

@@ -6,14 +6,19 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { suiteToHtml } from '../src/report/html.js';
 import type { ReportCase } from '../src/report/case.js';
-import { reportCases } from './report-fixture.js';
+import { expectingStart, suiteCases, W520_ATTACH } from './report-fixture.js';
 
 /** Debian's chromium (`apt-get install -y chromium`; `.ci/run` installs it). */
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Where the screenshot goes; `VIOMMU_SCREENSHOT=docs/images/suite-report.png` refreshes the one in the docs. */
+const MISMATCH = 'intel/caching-mode/iommufd/root-bus/10.0/intel-003';
 const SHOT = process.env.VIOMMU_SCREENSHOT ?? join(tmpdir(), 'viommu-suite-report.png');
-const W520_ATTACH = '10.0/intel-001/iommufd/root';
+
+/** The suite, one scenario judged against a wrong rule so that the page shows a case not as expected. */
+async function build(): Promise<ReportCase[]> {
+  return (await suiteCases()).cases.map((c) => (c.id === MISMATCH ? expectingStart([c], c.id) : c));
+}
 
 describe('report: self-contained HTML', () => {
   let cases: ReportCase[];
@@ -21,7 +26,7 @@ describe('report: self-contained HTML', () => {
   let file: string;
   let dir: string;
   before(async () => {
-    cases = await reportCases();
+    cases = await build();
     html = suiteToHtml(cases);
     dir = mkdtempSync(join(tmpdir(), 'viommu-report-'));
     file = join(dir, 'suite.html');
@@ -35,7 +40,7 @@ describe('report: self-contained HTML', () => {
   });
 
   it('same cases, same bytes', async () => {
-    expect(suiteToHtml(await reportCases())).to.equal(html);
+    expect(suiteToHtml(await build())).to.equal(html);
   });
 
   it('escapes what it shows', () => {
@@ -70,7 +75,7 @@ describe('report: self-contained HTML', () => {
         headless: true,
         args: ARGS,
         javaScriptEnabled,
-        viewport: { width: 1400, height: 1000 },
+        viewport: { width: 1600, height: 1000 },
       });
       ctx.on('request', (r) => void requests.push(r.url()));
       const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -81,8 +86,15 @@ describe('report: self-contained HTML', () => {
     it('without JavaScript: the summary reads, filters stay hidden, a cell opens its message and trace', async () => {
       const page = await open(false);
       const rows = await page.locator('table.summary tbody tr').allInnerTexts();
-      expect(rows).to.have.length(8);
-      expect(rows[0]).to.match(/^7\.2\tarm-smmuv3\tiommufd\t16\t0\t16\t0\t0$/);
+      const of = (p: string, v: string, b: string) => cases.filter((c) => c.profile === p && c.vendor === v && c.backend === b);
+      const want = ['7.2', '10.0'].flatMap((p) => ['arm', 'intel'].flatMap((v) => ['iommufd', 'legacy'].map((b) => {
+        const cs = of(p, v, b);
+        const n = (f: (c: ReportCase) => boolean) => cs.filter(f).length;
+        return [p, v, b, cs.length, n((c) => c.verdict!.ok), n((c) => !c.verdict!.ok), n((c) => c.mismatch !== undefined), 0].join('\t');
+      })));
+      expect(rows).to.deep.equal(want);
+      expect(rows.filter((r) => !r.endsWith('\t0\t0'))).to.deep.equal([want[6]]);
+      expect(await page.locator('p').first().innerText()).to.match(/^\d+ scenarios: .*; 1 not as expected\./);
       expect(await page.locator('#filters').isVisible()).to.equal(false);
       const cell = page.locator(`td[data-case="${W520_ATTACH}"]`);
       expect(await cell.locator('.trace').isVisible()).to.equal(false);
@@ -98,17 +110,21 @@ describe('report: self-contained HTML', () => {
       const visibleSections = () => page.locator('section.matrix:visible h2').allInnerTexts();
       expect(await page.locator('#filters').isVisible()).to.equal(true);
       expect(await visibleSections()).to.have.length(4);
-      await page.selectOption('select[name=vendor]', 'arm-smmuv3');
-      expect(await visibleSections()).to.deep.equal(['QEMU 7.2 · arm-smmuv3', 'QEMU 10.0 · arm-smmuv3']);
+      await page.selectOption('select[name=vendor]', 'arm');
+      expect(await visibleSections()).to.deep.equal(['QEMU 7.2 · arm', 'QEMU 10.0 · arm']);
       await page.selectOption('select[name=backend]', 'legacy');
-      expect(await page.locator('section.matrix:visible th.col:visible').allInnerTexts()).to.deep.equal(['legacy virt,iommu=smmuv3', 'legacy device', 'legacy virt,iommu=smmuv3', 'legacy device']);
+      const legacyArm = [...new Set(cases.filter((c) => c.vendor === 'arm' && c.backend === 'legacy').map((c) => c.shape))];
+      expect(await page.locator('section.matrix:visible th.col:visible').allInnerTexts()).to.deep.equal([...legacyArm, ...legacyArm]);
       expect(await page.locator('table.summary tbody tr:visible').count()).to.equal(2);
-      await page.selectOption('select[name=vendor]', 'intel-iommu');
+      await page.selectOption('select[name=vendor]', 'intel');
       await page.selectOption('select[name=backend]', '');
       await page.selectOption('select[name=profile]', '10.0');
-      expect(await visibleSections()).to.deep.equal(['QEMU 10.0 · intel-iommu']);
+      expect(await visibleSections()).to.deep.equal(['QEMU 10.0 · intel']);
+      await page.check('input[name=failures]');
+      expect(await page.locator('section.matrix:visible tbody tr:visible th').allInnerTexts()).to.deep.equal(['intel-003']);
+      await page.uncheck('input[name=failures]');
 
-      const first = page.locator('td[data-case="10.0/intel-011/legacy/root"]');
+      const first = page.locator('td[data-case="intel/caching-mode/legacy/root-bus/10.0/intel-002"]');
       await first.locator('summary').click();
       expect(await first.locator('.detail').isVisible()).to.equal(true);
       const cell = page.locator(`td[data-case="${W520_ATTACH}"]`);

@@ -23,7 +23,7 @@ td.cell { padding: 0; }
 td.cell summary { cursor: pointer; list-style: none; padding: .2rem .3rem; width: 100%; }
 td.cell summary::-webkit-details-marker { display: none; }
 td.cell details[open] summary { box-shadow: inset 0 0 0 2px #0969da; }
-.detail { position: fixed; right: 1rem; bottom: 1rem; z-index: 10; width: min(110ch, calc(100vw - 2rem)); max-height: 70vh; overflow: auto;
+.detail { position: fixed; right: 1rem; bottom: 1rem; z-index: 10; width: min(100ch, 45vw, calc(100vw - 2rem)); max-height: 70vh; overflow: auto;
   background: #fff; color: #1f2328; border: 1px solid #8c959f; border-radius: 6px; box-shadow: 0 8px 24px rgba(0,0,0,.2); padding: .6rem .9rem; font-weight: 400; text-align: left; }
 .detail h3 { margin: 0 0 .3rem; font-size: 1rem; }
 .detail .cmd { font-family: ui-monospace, monospace; font-size: 12px; color: #59636e; word-break: break-all; }

@@ -11,8 +11,7 @@ const profileRank = (id: string) => {
   return i < 0 ? PROFILES.length : i;
 };
 
-/** A case with an expectation it does not meet, or one that could not run. */
-const unexpected = (c: ReportCase) => caseStatus(c) === 'error' || (c.expect !== undefined && caseMismatch(c) !== undefined);
+const unexpected = (c: ReportCase) => caseMismatch(c) !== undefined;
 
 /** Values in first-appearance order. */
 const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
@@ -123,11 +122,12 @@ function matrix(cases: readonly ReportCase[]): string[] {
 
 function cell(c: ReportCase): string {
   const status = caseStatus(c);
-  const why = unexpected(c) ? caseMismatch(c) : undefined;
+  const why = caseMismatch(c);
   const cls = `cell ${status}${why !== undefined ? ' bad mismatch' : ''}`;
   const v = c.verdict;
   const body = [`<h3>${text(c.host)} · ${text(c.shape)} · QEMU ${text(c.profile)}: ${WORD[status]}</h3>`];
   if (why !== undefined) body.push(`<p class="why">Not as expected: ${text(why)}</p>`);
+  else if (c.expected) body.push(`<p class="expected">As expected: ${text(c.expected)}</p>`);
   body.push(`<p class="cmd">${text(c.args)}</p>`);
   if (!v) body.push(`<pre class="message">${text(c.error ?? '')}</pre>`);
   else {
