@@ -191,3 +191,17 @@ describe('viommu hosts', () => {
     expect(r.err).to.equal("viommu: hosts: unknown subcommand 'frob' (list, show, import, probe)\n");
   });
 });
+
+describe('viommu check: PCI registration asks the vIOMMU first (pci_iommu_supports_address_space, master)', () => {
+  const SMMU = ['-machine', 'virt', '-accel', 'kvm', '-device', 'arm-smmuv3,primary-bus=pcie.0,accel=on'];
+  it('an emulated endpoint behind an accel SMMUv3 is refused at its own -device', () => {
+    const r = viommu(['check', '--host', 'arm-004', '--no-trace', '--', ...SMMU, '-device', 'virtio-net-pci']);
+    expect(r.out.split('\n')[1]).to.equal('qemu-system-aarch64: -device virtio-net-pci: Emulated endpoint devices are not allowed when using arm-smmuv3,accel=on');
+  });
+  it('a vfio-pci without iommufd behind an accel SMMUv3 is refused before any VFIO call', () => {
+    const r = viommu(['check', '--host', 'arm-004', '--json', '--', ...SMMU, '-device', 'vfio-pci,host=0000:01:00.0']);
+    const v = JSON.parse(r.out);
+    expect(v.refusal).to.include({ message: 'vfio-pci endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on', stage: 'realize' });
+    expect(v.trace.filter((e: { kind: string }) => e.kind === 'call')).to.deep.equal([]);
+  });
+});
