@@ -40,6 +40,16 @@ unshare -m --propagation private sh -c "
   SHIM_LOG=$work/hotplug LD_PRELOAD=$work/shim.so timeout 20 \
     $qemu $extra -machine q35 -accel tcg -S -display none -nodefaults \
     -device pcie-root-port,id=rp1 -monitor stdio >$work/monitor 2>&1" || true
+# the same QEMU for aarch64: -M virt,iommu=smmuv3 puts the device behind an emulated SMMUv3,
+# whose IOMMU region refuses VFIO's MAP notifier while the container is set up
+qemu_arm=$(echo "$qemu" | sed 's/x86_64$/aarch64/')
+unshare -m --propagation private sh -c "
+  mount -t tmpfs none /sys/bus/pci/devices &&
+  mkdir /sys/bus/pci/devices/0000:01:00.0 &&
+  ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
+  SHIM_LOG=$work/smmuv3 LD_PRELOAD=$work/shim.so timeout 20 \
+    $qemu_arm $extra -machine virt,iommu=smmuv3 -cpu max -accel tcg -S -display none -nodefaults \
+    -device vfio-pci,host=0000:01:00.0 </dev/null 2>$work/smmuv3.stderr" || true
 python3 - "$work" "$version" "$calls" > "$out/qemu-$label-legacy-attach.json" <<'PY'
 import json, sys
 work, version, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -55,5 +65,10 @@ print(json.dumps({
     "kernel": "oracle/vfio-type1-shim.c (group 7, type1v2, IOVA 48-bit minus the x86 MSI window, faults: EIO)",
     "runs": runs,
     "hotplug": hotplug,
+    "smmuv3": {
+        "command": "qemu-system-aarch64 [-L <datadir>] -machine virt,iommu=smmuv3 -cpu max -accel tcg -S -display none -nodefaults -device vfio-pci,host=0000:01:00.0",
+        "calls": open(f"{work}/smmuv3").read().splitlines(),
+        "stderr": open(f"{work}/smmuv3.stderr").read().splitlines(),
+    },
 }, indent=1))
 PY

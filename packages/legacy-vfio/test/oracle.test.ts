@@ -1,4 +1,4 @@
-import { QemuError } from '@viommu/core';
+import { QemuError, type AddressSpace } from '@viommu/core';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { calls, host, machine } from './helpers.js';
@@ -19,6 +19,8 @@ interface Fixture {
   readonly runs: readonly Run[];
   /** A `device_add` through the monitor that fails after the attach: the device is finalized. */
   readonly hotplug: { readonly calls: readonly string[]; readonly error: readonly string[] };
+  /** qemu-system-aarch64 `-M virt,iommu=smmuv3`: the container's memory listener is refused. */
+  readonly smmuv3: { readonly calls: readonly string[]; readonly stderr: readonly string[] };
 }
 
 const PREFIX = 'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: ';
@@ -73,6 +75,23 @@ for (const label of ['7.2', '10.0']) {
       const m = machine(H, label);
       m.backend.detachDevice(m.backend.attachDevice(m.request('0000:01:00.0')));
       expect(calls(m.trace)).to.deep.equal(fixture.hotplug.calls.filter((c) => !c.startsWith(PAST_ATTACH)));
+    });
+  
+    it('behind the emulated SMMUv3 (virt,iommu=smmuv3) the listener refusal fails the container: same calls, unwind and message', () => {
+      // The SMMUv3 region (name and refusal) is the arm-smmuv3 plugin's; here it stands in as QEMU printed it.
+      const line = fixture.smmuv3.stderr[0]!;
+      const [, region, refusal] = /Region (\S+): (.*)$/.exec(line)!;
+      const smmu: AddressSpace = { name: 'smmuv3-as', iommu: { name: region!, notifyFlagChanged: () => new QemuError(refusal!, 'vfio-attach') } };
+      const m = machine(H, label);
+      let err: unknown = null;
+      try {
+        m.backend.attachDevice(m.request('0000:01:00.0', smmu));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(QemuError);
+      expect(`qemu-system-aarch64: -device vfio-pci,host=0000:01:00.0: vfio 0000:01:00.0: ${(err as QemuError).message}`).to.equal(line);
+      expect(calls(m.trace)).to.deep.equal(fixture.smmuv3.calls);
     });
   });
 }
