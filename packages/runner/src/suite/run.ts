@@ -43,9 +43,9 @@ export function compare(expected: SuiteExpected, v: Verdict): string | undefined
 /**
  * Generates the scenarios of every vIOMMU's suite rules (`SUITE_RULES` from the packages, the
  * runner's own for built-ins without any) over the embedded catalogue and runs each in its own
- * container.
+ * container. `onProgress(done, total)` is called before each scenario and once at the end.
  */
-export async function runSuite(filter: SuiteFilter = {}): Promise<SuiteResult> {
+export async function runSuite(filter: SuiteFilter = {}, onProgress?: (done: number, total: number) => void): Promise<SuiteResult> {
   const comp = await Composition.create();
   const registry = comp.root.createChildContainer();
   for (const p of comp.packages) p.register(registry);
@@ -64,11 +64,14 @@ export async function runSuite(filter: SuiteFilter = {}): Promise<SuiteResult> {
       return false;
     }
   });
-  const results = generateScenarios(hosts, rules, filter).map((s): ScenarioResult => {
+  const scenarios = generateScenarios(hosts, rules, filter);
+  const results = scenarios.map((s, i): ScenarioResult => {
+    onProgress?.(i, scenarios.length);
     const profile = findProfile(s.profile)!;
     const v = runScenario(comp.scenario(s.host, profile), parseQemuArgs(s.argv, s.id), s.host, profile);
     return { scenario: s, ok: v.ok, message: v.refusal?.message, stage: v.refusal?.stage, mismatch: compare(s.expected, v), verdict: v };
   });
+  onProgress?.(scenarios.length, scenarios.length);
   return { results, failures: results.filter((r) => r.mismatch), skipped };
 }
 
