@@ -1,6 +1,7 @@
 import type { Stage } from './errors.js';
+import { kernelFeatures } from './kernel/features.js';
 import type { HostModel } from './kernel/host-model.js';
-import type { ProfileId } from './profile.js';
+import { findProfile, type ProfileId } from './profile.js';
 
 /**
  * What a vIOMMU package contributes to `viommu suite`: property sets, each with a QEMU
@@ -60,4 +61,25 @@ export interface SuiteExpected {
   readonly stage?: Stage;
   /** The rule's reason, for people. */
   readonly why: string;
+}
+
+/**
+ * The vendor-neutral part of every expectation: the backend must exist in the profile
+ * (`-object iommufd` from 9.0) and in the host kernel (`/dev/iommu` with VFIO cdev, or a
+ * type1 container). Returns the refusal, or undefined when the backend can attach; a rule
+ * starts with `suiteBackendRule(input) ?? …`.
+ */
+export function suiteBackendRule({ host, backend, profile }: SuiteRuleInput): SuiteExpected | undefined {
+  if (backend === 'iommufd') {
+    if (!findProfile(profile)!.iommufdBackend) {
+      return { ok: false, message: "Parameter 'qom-type' does not accept value 'iommufd'", stage: 'option-parse', why: `QEMU ${profile} has no -object iommufd` };
+    }
+    const f = kernelFeatures(host.kernel.release);
+    if (!host.kernel.iommufd || !host.kernel.vfioCdev || !f.vfioCdev) {
+      return { ok: false, stage: 'vfio-attach', why: `kernel ${host.kernel.release} has no /dev/iommu with VFIO cdev` };
+    }
+  } else if (!host.kernel.vfioType1) {
+    return { ok: false, stage: 'vfio-attach', why: 'kernel has no VFIO type1 container' };
+  }
+  return undefined;
 }
