@@ -205,3 +205,22 @@ describe('viommu check: PCI registration asks the vIOMMU first (pci_iommu_suppor
     expect(v.trace.filter((e: { kind: string }) => e.kind === 'call')).to.deep.equal([]);
   });
 });
+
+describe('viommu check: vfio-pci options as QEMU 7.2 reports them (qemu-system-x86_64 -machine q35 -device …)', () => {
+  const run = (dev: string) => viommu(['check', '--host', 'intel-001', '--qemu', '7.2', '--no-trace', '--', '-machine', 'q35', '-device', dev]).out.split('\n');
+  it('no host', () =>
+    expect(run('vfio-pci').slice(1, 3)).to.deep.equal([
+      'qemu-system-x86_64: -device vfio-pci: No provided host device',
+      'Use -device vfio-pci,host=DDDD:BB:DD.F or -device vfio-pci,sysfsdev=PATH_TO_DEVICE',
+    ]));
+  it('a malformed host', () => expect(run('vfio-pci,host=zz')[1]).to.equal("qemu-system-x86_64: -device vfio-pci,host=zz: Property 'vfio-pci.host' doesn't take value 'zz'"));
+  it('a malformed addr', () =>
+    expect(run('vfio-pci,host=0000:01:00.0,addr=zz')[1]).to.equal("qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,addr=zz: Property 'vfio-pci.addr' doesn't take value 'zz'"));
+  it('an unknown bus', () => expect(run('vfio-pci,host=0000:01:00.0,bus=nope')[1]).to.equal("qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,bus=nope: Bus 'nope' not found"));
+  it('iommufd= where QEMU has none', () =>
+    expect(run('vfio-pci,host=0000:01:00.0,iommufd=fd0')[1]).to.equal("qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,iommufd=fd0: Property 'vfio-pci.iommufd' not found"));
+  it('sysfsdev= names the device by its path', () => {
+    const r = viommu(['check', '--host', 'intel-001', '--qemu', '10.0', '--no-trace', '--', '-machine', 'q35', '-device', 'intel-iommu,caching-mode=on,aw-bits=39', '-device', 'vfio-pci,sysfsdev=/sys/bus/pci/devices/0000:02:00.0']);
+    expect(r.code, r.out).to.equal(0);
+  });
+});

@@ -29,9 +29,14 @@ function isPciEndpoint(entry: OptionEntry): boolean {
   return entry.type.endsWith('-pci') || PCI_ENDPOINTS.has(entry.type);
 }
 
-/** `vfio-pci`'s own option checks before `vfio_pci_realize` (`hw/vfio/pci.c`). */
+/**
+ * `vfio-pci`'s own option checks before `vfio_pci_realize` (`hw/vfio/pci.c`): the host device
+ * from `host=` (`[dddd:]bb:dd.f`) or `sysfsdev=` (its last path component).
+ */
 function vfioHost(entry: OptionEntry): string {
   const host = lastValue(entry.pairs, 'host');
+  const sysfsdev = lastValue(entry.pairs, 'sysfsdev');
+  if (host === undefined && sysfsdev !== undefined) return sysfsdev.replace(/\/+$/, '').split('/').pop()!;
   if (host === undefined) {
     throw new QemuError(
       'No provided host device',
