@@ -25,7 +25,10 @@ const INTEL_DRIVER_ATTRS: Readonly<Record<string, string>> = {
   dma_translation: 'dma-translation',
 };
 
-/** `<iommu model='smmuv3'><driver …/>` attributes → arm-smmuv3 properties (libvirt 11.x `-device arm-smmuv3`). */
+/**
+ * `<iommu model='smmuv3'><driver …/>` attributes → `-device arm-smmuv3` properties. The attribute
+ * names follow libvirt's intel ones; they were not checked against libvirt's source.
+ */
 const SMMU_DRIVER_ATTRS: Readonly<Record<string, string>> = {
   accel: 'accel',
   ats: 'ats',
