@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { viommu } from './cli-helpers.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CLI, viommu } from './cli-helpers.js';
 
 const TCG = ['--accel', 'tcg', '--machine', 'q35,kernel-irqchip=split'];
 
@@ -34,5 +36,18 @@ describe('viommu regs', () => {
     const bad = viommu(['regs', '--qemu', '7.2', ...TCG, 'intel-iommu,aw-bits=47']);
     expect(bad.code).to.equal(1);
     expect(bad.err).to.equal('qemu-system-x86_64: -device intel-iommu,aw-bits=47: Supported values for aw-bits are: 39, 48\n');
+  });
+});
+
+describe('viommu regs start-up', () => {
+  it('loads only the asked vIOMMU package: no tsyringe, reflect-metadata, ajv, scenario engine or other vendor', () => {
+    const hook = fileURLToPath(new URL('../../test/fixtures/loader/register.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', hook, CLI, 'regs', 'intel-iommu'], { encoding: 'utf8' });
+    expect(r.status).to.equal(0);
+    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('loaded '));
+    expect(loaded.some((l) => l.includes('/intel-vtd/'))).to.equal(true);
+    for (const absent of ['tsyringe', 'reflect-metadata', '/ajv/', '/arm-smmuv3/', '/iommufd/dist', '/legacy-vfio/', '/scenario/engine.js', '/scenario/compose.js']) {
+      expect(loaded.filter((l) => l.includes(absent)), absent).to.deep.equal([]);
+    }
   });
 });
