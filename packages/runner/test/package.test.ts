@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 describe('@viommu/runner package', () => {
-  it('is published under its name with only built sources and the published schemas', () => {
+  it('is published under its name with only built sources, the published schemas and the plugin template', () => {
     expect(pkg.name).to.equal('@viommu/runner');
-    expect(pkg.files).to.deep.equal(['dist/src', 'schemas', 'README.md']);
+    expect(pkg.files).to.deep.equal(['dist/src', 'schemas', 'templates', 'README.md']);
   });
   it('declares tsyringe the way the toolchain rules ask', () => {
     expect(pkg.dependencies).to.have.property('tsyringe');
