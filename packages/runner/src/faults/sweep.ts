@@ -1,0 +1,132 @@
+import { FAULT_PLAN, KERNEL_OBJECTS, TRACE, type HostModel, type LiveObject, type QemuProfile } from '@viommu/core';
+import type { VmConfig } from '../input/vm-config.js';
+import type { Composition } from '../scenario/compose.js';
+import { runScenario } from '../scenario/engine.js';
+import type { Verdict } from '../scenario/verdict.js';
+import { plausibleErrno } from './errno.js';
+import { expectedOutcome } from './expect.js';
+import { observeViommus } from './observe.js';
+
+/** What a sweep runs: one VM on one host with one profile. */
+export interface SweepScenario {
+  readonly id: string;
+  readonly vm: VmConfig;
+  readonly host: HostModel;
+  readonly profile: QemuProfile;
+}
+
+/** A fallible kernel call as the trace shows it. */
+export interface KernelCall {
+  readonly name: string;
+  /** The path of `open`/`readlink`/`readdir`/`read`. */
+  readonly path?: string;
+}
+
+/** One run of a scenario, with or without an injected fault. */
+export interface Run {
+  readonly verdict?: Verdict;
+  /** Anything thrown out of the engine (a crash). */
+  readonly thrown?: unknown;
+  /** The fallible kernel calls in order. */
+  readonly calls: readonly KernelCall[];
+  /** 1-based indexes of the calls an injected fault failed. */
+  readonly fired: readonly number[];
+  /** Everything the simulated kernel holds afterwards, fds included. */
+  readonly live: readonly LiveObject[];
+  /** Host IOMMU devices the realized vIOMMUs still hold through `set_iommu_device`. */
+  readonly registered: number;
+}
+
+/** Runs a scenario in a fresh container, failing kernel call `at` (if given) with the call's plausible errno. */
+export function runWithFault(comp: Composition, s: SweepScenario, at?: { index: number; call: KernelCall }): Run {
+  const faults = at ? [{ atCall: at.index, errno: plausibleErrno(at.call.name) }] : [];
+  const c = comp.scenario(s.host, s.profile, faults);
+  const { container, devices } = observeViommus(c);
+  let verdict: Verdict | undefined;
+  let thrown: unknown;
+  try {
+    verdict = runScenario(container, s.vm, s.host, s.profile);
+  } catch (e) {
+    thrown = e;
+  }
+  const calls = c
+    .resolve(TRACE)
+    .entries.filter((e) => e.kind === 'call' && e.name !== 'close')
+    .map((e) => ({ name: e.name, ...(typeof e.args?.['path'] === 'string' ? { path: e.args['path'] } : {}) }));
+  return {
+    verdict,
+    thrown,
+    calls,
+    fired: c.resolve(FAULT_PLAN).fired.map((f) => f.index),
+    live: c.resolve(KERNEL_OBJECTS).liveObjects(),
+    registered: devices.reduce((n, d) => n + d.registeredDevices(), 0),
+  };
+}
+
+/** A faulted run that did not end as QEMU would, or left something behind. */
+export interface SweepFinding {
+  readonly kind: 'leak' | 'crash' | 'mismatch';
+  readonly scenario: string;
+  readonly index: number;
+  readonly call: string;
+  readonly detail: string;
+}
+
+/** Totals of a sweep. */
+export interface SweepTotals {
+  scenarios: number;
+  faults: number;
+  /** Faulted runs QEMU's source says go on (unchanged, or after a warning), and did. */
+  tolerated: number;
+  findings: SweepFinding[];
+}
+
+const outcomeOf = (v: Verdict) => (v.refusal ? `refused: ${v.refusal.message}` : 'ok');
+const kinds = (live: readonly LiveObject[]) => live.map((o) => o.kind).sort().join(',');
+
+/**
+ * Runs a scenario once to learn its K fallible kernel calls, then K times failing call
+ * 1..K; adds every finding to `totals`. A refused run must leave the kernel empty and no
+ * host IOMMU device registered; a run that goes on must hold what the fault-free run holds.
+ */
+export function sweepScenario(comp: Composition, s: SweepScenario, totals: SweepTotals): void {
+  const clean = runWithFault(comp, s);
+  totals.scenarios++;
+  const find = (kind: SweepFinding['kind'], index: number, call: string, detail: string) =>
+    totals.findings.push({ kind, scenario: s.id, index, call, detail });
+  if (!clean.verdict) {
+    find('crash', 0, '-', String(clean.thrown));
+    return;
+  }
+  clean.calls.forEach((call, i) => {
+    const index = i + 1;
+    totals.faults++;
+    const r = runWithFault(comp, s, { index, call });
+    if (!r.verdict) return find('crash', index, call.name, r.thrown instanceof Error ? (r.thrown.stack ?? r.thrown.message) : String(r.thrown));
+    if (r.fired.length !== 1 || r.fired[0] !== index) return find('crash', index, call.name, `fault fired at ${r.fired.join(',') || 'no call'}`);
+    const v = r.verdict;
+    const leaked = v.ok
+      ? clean.verdict!.ok && (kinds(r.live) !== kinds(clean.live) || r.registered !== clean.registered)
+      : r.live.length > 0 || r.registered > 0;
+    if (leaked) {
+      find('leak', index, call.name, `${r.registered} registered, kernel holds ${kinds(r.live) || 'nothing'}`);
+    }
+    const want = expectedOutcome(call.name, call.path, s.profile.id, plausibleErrno(call.name));
+    if (want === 'same') {
+      if (outcomeOf(v) === outcomeOf(clean.verdict!)) totals.tolerated++;
+      else find('mismatch', index, call.name, `QEMU goes on as without the fault (${outcomeOf(clean.verdict!)}); got ${outcomeOf(v)}`);
+    } else if ('warns' in want) {
+      const warned = v.trace.entries.some((e) => e.name === 'warn_report' && e.args?.['message'] === want.warns);
+      if (warned) totals.tolerated++;
+      else find('mismatch', index, call.name, `expected QEMU's warning '${want.warns}' and the run going on; got ${outcomeOf(v)}`);
+    } else if (!v.refusal || !want.endsWith.test(v.refusal.message)) {
+      find('mismatch', index, call.name, `expected a refusal ending ${want.endsWith.source}; got ${outcomeOf(v)}`);
+    }
+  });
+}
+
+/** The sweep's closing line. */
+export function sweepSummary(t: SweepTotals): string {
+  const count = (k: SweepFinding['kind']) => t.findings.filter((f) => f.kind === k).length;
+  return `${t.faults} faults injected, ${count('leak')} leaks, ${count('crash')} crashes`;
+}

@@ -1,0 +1,66 @@
+import { KERNEL_SUBSYSTEM, type KernelSubsystem } from '@viommu/core';
+import { expect } from 'chai';
+import { expectedOutcome } from '../src/faults/expect.js';
+import { suiteSweepScenarios } from '../src/faults/scenarios.js';
+import { runWithFault, sweepScenario, sweepSummary, type SweepTotals } from '../src/faults/sweep.js';
+import { Composition } from '../src/scenario/compose.js';
+
+const totals = (): SweepTotals => ({ scenarios: 0, faults: 0, tolerated: 0, findings: [] });
+
+describe('fault sweep', () => {
+  it("QEMU's texts for a failing call (hw/vfio, backends/iommufd.c)", () => {
+    const hwpt = expectedOutcome('IOMMU_HWPT_ALLOC', undefined, '10.0', 'ENOMEM');
+    expect('vfio 0000:01:00.0: Failed to allocate hwpt: Cannot allocate memory').to.match((hwpt as { endsWith: RegExp }).endsWith);
+    const group = expectedOutcome('open', '/dev/vfio/7', '7.2', 'EPERM') as { endsWith: RegExp };
+    expect('vfio 0000:01:00.0: failed to open /dev/vfio/7: Operation not permitted').to.match(group.endsWith);
+    const group10 = expectedOutcome('open', '/dev/vfio/7', '10.0', 'EPERM') as { endsWith: RegExp };
+    expect("vfio 0000:01:00.0: Could not open '/dev/vfio/7': Operation not permitted").to.match(group10.endsWith);
+    expect('vfio 0000:01:00.0: failed to open /dev/vfio/7: Operation not permitted').not.to.match(group10.endsWith);
+    expect(expectedOutcome('IOMMU_IOAS_IOVA_RANGES', undefined, 'upstream', 'EINVAL')).to.deep.equal({ warns: 'Cannot get IOVA ranges: Invalid argument' });
+    expect(expectedOutcome('IOMMU_DESTROY', undefined, 'upstream', 'EBUSY')).to.equal('same');
+    expect(() => expectedOutcome('IOMMU_VIOMMU_ALLOC', undefined, 'upstream', 'ENOMEM')).to.throw(/no QEMU outcome known/);
+  });
+
+  it('intel iommufd scenarios on 10.0: a fault at every kernel call, all clean', async () => {
+    const comp = await Composition.create();
+    const t = totals();
+    for (const s of suiteSweepScenarios(comp, { vendors: ['intel'], backends: ['iommufd'], profiles: ['10.0'] })) sweepScenario(comp, s, t);
+    expect(t.findings).to.deep.equal([]);
+    expect(t.scenarios).to.be.greaterThan(10);
+    expect(t.faults).to.be.greaterThan(t.scenarios * 10);
+    expect(sweepSummary(t)).to.equal(`${t.faults} faults injected, 0 leaks, 0 crashes`);
+  });
+
+  it('arm legacy scenarios on 7.2: a fault at every kernel call, all clean', async () => {
+    const comp = await Composition.create();
+    const t = totals();
+    for (const s of suiteSweepScenarios(comp, { vendors: ['arm'], backends: ['legacy'], profiles: ['7.2'] })) sweepScenario(comp, s, t);
+    expect(t.findings).to.deep.equal([]);
+    expect(t.faults).to.be.greaterThan(0);
+  });
+
+  it('a kernel object that outlives a refused run is a leak', async () => {
+    const base = await Composition.create();
+    const stray: KernelSubsystem = { name: 'stray', open: () => undefined, liveObjects: () => [{ kind: 'ioas', id: 9 }] };
+    const comp = Composition.of([...base.packages, { name: 'stray', version: '0', builtin: false, register: (c) => c.register(KERNEL_SUBSYSTEM, { useValue: stray }) }]);
+    const [s] = suiteSweepScenarios(comp, { vendors: ['intel'], backends: ['legacy'], profiles: ['10.0'] });
+    const t = totals();
+    sweepScenario(comp, s!, t);
+    const leaks = t.findings.filter((f) => f.kind === 'leak');
+    expect(leaks.length).to.be.greaterThan(0);
+    expect(leaks[0]!.detail).to.equal('0 registered, kernel holds ioas');
+    expect(sweepSummary(t)).to.match(/^\d+ faults injected, [1-9]\d* leaks, 0 crashes$/);
+  });
+
+  it('the fault fires at the call it names, with its plausible errno', async () => {
+    const comp = await Composition.create();
+    const [s] = suiteSweepScenarios(comp, { vendors: ['intel'], backends: ['iommufd'], profiles: ['upstream'] });
+    const clean = runWithFault(comp, s!);
+    const i = clean.calls.findIndex((c) => c.name === 'IOMMU_HWPT_ALLOC');
+    const r = runWithFault(comp, s!, { index: i + 1, call: clean.calls[i]! });
+    expect(r.fired).to.deep.equal([i + 1]);
+    expect(r.verdict!.refusal!.message).to.equal('vfio 0000:01:00.0: Failed to allocate hwpt: Cannot allocate memory');
+    expect(r.verdict!.refusal!.errno).to.equal('ENOMEM');
+    expect(r.live).to.deep.equal([]);
+  });
+});
