@@ -1,11 +1,25 @@
-import { suiteBackendRule, type SuiteExpected, type SuiteRules } from '@viommu/core';
+import { field, findProfile, suiteBackendRule, type SuiteExpected, type SuiteRuleInput, type SuiteRules } from '@viommu/core';
 import { TYPE_NAME } from './properties.js';
 
-const OK: SuiteExpected = { ok: true, why: 'aw-bits 39 fits every VT-d unit' };
+const AW_BITS = 39;
+
+/**
+ * `set_iommu_device` (profiles with `HostIOMMUDevice`) refuses a host unit whose VT-d
+ * CAP.MGAW (bits 21:16, width − 1) is narrower than `aw-bits`: the kernel's domain never
+ * maps more than MGAW bits. Read from the host's registers, not from the engine.
+ */
+function awRule({ host, bdf, profile }: SuiteRuleInput): SuiteExpected {
+  const unit = host.units.find((u) => u.name === host.devices.find((d) => d.bdf === bdf)?.unit);
+  const mgaw = Number(field(unit?.registers.cap ?? 0n, 16, 6)) + 1;
+  if (findProfile(profile)!.hostIommuDevice && AW_BITS > mgaw) {
+    return { ok: false, contains: `aw-bits ${AW_BITS} > host aw-bits ${mgaw}`, stage: 'set-iommu-device', why: `host MGAW ${mgaw}` };
+  }
+  return { ok: true, why: `aw-bits ${AW_BITS} fits MGAW ${mgaw}` };
+}
 
 /**
  * Scenarios for `viommu suite`: each property set's command line, and its expected outcome
- * computed from the host (here: only whether the backend exists), never by running the engine.
+ * computed from the host's bits, never by running the engine.
  */
 export const SUITE: SuiteRules = {
   typeName: TYPE_NAME,
@@ -14,9 +28,9 @@ export const SUITE: SuiteRules = {
   hostVendors: ['intel'],
   sets: [
     {
-      name: 'aw-bits=39',
-      vmArgs: () => ['-machine', 'q35', '-accel', 'kvm', '-device', `${TYPE_NAME},aw-bits=39`],
-      expect: (i) => suiteBackendRule(i) ?? OK,
+      name: `aw-bits=${AW_BITS}`,
+      vmArgs: () => ['-machine', 'q35', '-accel', 'kvm', '-device', `${TYPE_NAME},aw-bits=${AW_BITS}`],
+      expect: (i) => suiteBackendRule(i) ?? awRule(i),
     },
   ],
 };
