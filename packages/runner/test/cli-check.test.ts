@@ -45,6 +45,8 @@ describe('viommu check: the seed scenarios end to end (QEMU messages from hw/i38
       'qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,iommufd=fd0: vfio 0000:01:00.0: Failed to allocate hwpt: Operation not supported',
     );
     expect(r.out).to.contain('stage: vfio-attach, errno EOPNOTSUPP');
+    // no dirty tracking on this host (hw_info out_capabilities 0): QEMU asks NEST_PARENT alone
+    expect(r.out).to.contain('HWPT refused EOPNOTSUPP: pt_id=2 dev_id=1 flags=1 (NEST_PARENT) data_type=0');
   });
 
   it('fs1gp on a host without FS1GP (intel-068 with CAP.FL1GP, bit 56, cleared; CAP keeps bit 63)', () => {
@@ -86,8 +88,9 @@ describe('viommu check: the seed scenarios end to end (QEMU messages from hw/i38
     expect(r.out.split('\n')[0]).to.match(/^OK: qemu-system-x86_64 pc-q35-11\.0, profile upstream /);
     expect(r.out).to.match(/ioctl IOMMU_HWPT_ALLOC fd=\d+ flags=3 dev_id=1 pt_id=2 data_type=0 -> \{"out_hwpt_id":3\}/);
     expect(r.out).to.contain('kernel: hwpt_paging 3 ioas 2 nest-parent');
+    expect(r.out).to.contain('HWPT 3: pt_id=2 dev_id=1 flags=3 (NEST_PARENT|DIRTY_TRACKING) data_type=0');
     // get_viommu_flags: WANT_NESTING_PARENT | WANT_NESTING_DIRTY_TRACKING (bits 0 and 2)
-    expect(r.out).to.contain('vIOMMU intel-iommu: flags=0x5');
+    expect(r.out).to.contain('vIOMMU intel-iommu: flags=0x5 (WANT_NESTING_PARENT|WANT_NESTING_DIRTY_TRACKING)');
   });
 
   it('happy path, arm: accel SMMUv3 on a host that has range invalidation (arm-004 with RANGE_INV set) nests through a vIOMMU', () => {

@@ -19,6 +19,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { lastValue, type OptionEntry, type VmConfig } from '../input/vm-config.js';
 import { at, Boot, LocatedError, plugPci } from './boot.js';
 import type { BuiltMachine } from './machine.js';
+import { hwptAllocs } from './hwpts.js';
 import { printRefusal, type Verdict, type ViommuReport } from './verdict.js';
 import { resolveAllOrNone } from './compose.js';
 
@@ -83,6 +84,7 @@ export function runScenario(c: DependencyContainer, vm: VmConfig, host: HostMode
       registers: dev.registers(),
       flags: plugin.viommuFlags(profile.id, dev.props),
     })),
+    hwpts: hwptAllocs(trace),
     kernelObjects: c.resolve(KERNEL_OBJECTS).liveObjects().filter((o) => !o.kind.startsWith('fd:')),
     notes,
   });

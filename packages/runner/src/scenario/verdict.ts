@@ -1,4 +1,5 @@
-import { hex, type ErrnoName, type LiveObject, type ProfileId, type Stage, type Trace } from '@viommu/core';
+import { flagNames, hex, ViommuFlag, type ErrnoName, type LiveObject, type ProfileId, type Stage, type Trace } from '@viommu/core';
+import type { HwptAlloc } from './hwpts.js';
 
 /** A realized vIOMMU as the verdict reports it. */
 export interface ViommuReport {
@@ -36,6 +37,8 @@ export interface Verdict {
   readonly refusal?: Refusal;
   readonly trace: Trace;
   readonly viommus: readonly ViommuReport[];
+  /** Every HWPT allocation QEMU asked for, with its flags (from the trace). */
+  readonly hwpts: readonly HwptAlloc[];
   /** IOMMU objects the kernel holds once QEMU is up (HWPTs, vIOMMUs, vDEVICEs). */
   readonly kernelObjects: readonly LiveObject[];
   /** Options ignored and choices made for the user. */
@@ -61,8 +64,10 @@ export function verdictToJson(v: Verdict): unknown {
       typeName: d.typeName,
       ...(d.id ? { id: d.id } : {}),
       flags: hex(d.flags),
+      flagNames: flagNames(d.flags, ViommuFlag),
       registers: Object.fromEntries(Object.entries(d.registers).map(([k, r]) => [k, hex(r)])),
     })),
+    hwpts: v.hwpts,
     kernelObjects: v.kernelObjects,
     notes: v.notes,
     trace: v.trace.toJSON(),
@@ -80,7 +85,12 @@ export function formatVerdict(v: Verdict, opts: { trace?: boolean } = {}): strin
   }
   for (const d of v.viommus) {
     const regs = Object.entries(d.registers).map(([k, r]) => `${k}=${hex(r)}`).join(' ');
-    lines.push(`vIOMMU ${d.typeName}${d.id ? ` id=${d.id}` : ''}: flags=${hex(d.flags)} ${regs}`);
+    const names = flagNames(d.flags, ViommuFlag);
+    lines.push(`vIOMMU ${d.typeName}${d.id ? ` id=${d.id}` : ''}: flags=${hex(d.flags)}${names.length ? ` (${names.join('|')})` : ''} ${regs}`);
+  }
+  for (const h of v.hwpts) {
+    const flags = `flags=${h.flags}${h.flagNames.length ? ` (${h.flagNames.join('|')})` : ''}`;
+    lines.push(`HWPT ${h.hwptId ?? `refused ${h.errno}`}: pt_id=${h.ptId} dev_id=${h.devId} ${flags} data_type=${h.dataType}`);
   }
   for (const o of v.kernelObjects) lines.push(`kernel: ${o.kind} ${o.id}${o.description ? ` ${o.description}` : ''}`);
   for (const n of v.notes) lines.push(`note: ${n}`);
