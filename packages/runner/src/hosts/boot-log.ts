@@ -2,6 +2,7 @@ import { hex, InputError, type HostIommuUnit, type ParsedHostUnits } from '@viom
 import { parseDmarBootLog } from '@viommu/intel-vtd';
 import { parseSmmuBootLog } from '@viommu/arm-smmuv3';
 import { kernelFactsFromLog, type KernelLogFacts } from './kernel-log.js';
+import { checkSize, MAX_LOG_CHARS } from '../input/limits.js';
 
 /** Everything a kernel boot log says about a host's IOMMU side. */
 export interface BootLogFacts extends ParsedHostUnits {
@@ -16,9 +17,10 @@ export function logLines(text: string): string[] {
 /**
  * Reads a boot log (`dmesg`, `dmesg -T`, `journalctl -k`, syslog; timestamps or not) with every
  * vendor parser: VT-d DRHD lines, SMMUv3 probe lines, the kernel release and command line.
- * @throws InputError naming the line of a cut or garbled unit line.
+ * @throws InputError naming the line of a cut or garbled unit line; for a log over `MAX_LOG_CHARS`.
  */
 export function readBootLog(lines: readonly string[], where: string): BootLogFacts {
+  checkSize(lines.reduce((n, l) => n + l.length + 1, -1), MAX_LOG_CHARS, 'kernel log', where);
   const parts = [parseDmarBootLog(lines, where), parseSmmuBootLog(lines, where)];
   const kernel = kernelFactsFromLog(lines);
   return {

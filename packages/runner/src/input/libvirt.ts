@@ -1,6 +1,7 @@
 import { InputError, type OptionPair } from '@viommu/core';
 import { XMLParser } from 'fast-xml-parser';
 import type { OptionEntry, VmConfig } from './vm-config.js';
+import { checkSize, MAX_DOMAIN_XML } from './limits.js';
 
 type Node = Record<string, unknown>;
 
@@ -71,9 +72,10 @@ function pciAddress(addr: Node | undefined, busName: (index: number) => string, 
  * accelerator, `<features><ioapic driver='qemu'/>` → `kernel-irqchip=split`, PCI controllers
  * (bus `pci.N` for index N), `<iommu>` with its `<driver>`, and PCI `<hostdev>`s (`<driver
  * iommufd='yes'/>` links them to one `-object iommufd`).
- * @throws InputError when the text is not XML or its root is not `<domain>`.
+ * @throws InputError when the text is not XML, its root is not `<domain>`, or it is over `MAX_DOMAIN_XML`.
  */
 export function parseLibvirtDomain(xml: string, where: string): VmConfig {
+  checkSize(xml.length, MAX_DOMAIN_XML, 'domain XML', where);
   let doc: Node;
   try {
     doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseAttributeValue: false }).parse(xml, true) as Node;
