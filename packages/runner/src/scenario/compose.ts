@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import {
   FAULT_PLAN,
   FaultPlan,
+  InputError,
+  KernelError,
   HOST_MODEL,
   IOMMU_DRIVER,
   KERNEL_OBJECTS,
@@ -15,6 +17,7 @@ import {
   tracedKernel,
   type FaultSpec,
   type HostModel,
+  type IommuDriver,
   type QemuProfile,
 } from '@viommu/core';
 import { container as globalContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
@@ -23,6 +26,20 @@ import { discoverPlugins, type PluginPackage } from '../plugins/discovery.js';
 /** Every value registered under a multi token, or none when nothing registered it. */
 export function resolveAllOrNone<T>(c: DependencyContainer, token: InjectionToken<T>): T[] {
   return c.isRegistered(token, true) ? c.resolveAll(token) : [];
+}
+
+/**
+ * The simulated kernel of a host, its IOMMU units probed. A unit its driver refuses (the
+ * kernel's `alloc_iommu` failing on a hand-written profile's registers) is bad input.
+ * @throws InputError naming the host and the driver's reason.
+ */
+function probeHost(host: HostModel, drivers: readonly IommuDriver[], plan: FaultPlan): SimKernel {
+  try {
+    return new SimKernel(host, drivers, plan);
+  } catch (e) {
+    if (e instanceof KernelError) throw new InputError(`the host kernel does not probe its IOMMU: ${e.message}`, `host ${host.id}`);
+    throw e;
+  }
 }
 
 /**
@@ -62,7 +79,7 @@ export class Composition {
     c.register(TRACE, { useValue: trace });
     c.register(FAULT_PLAN, { useValue: plan });
     for (const p of this.packages) p.register(c);
-    const sim = new SimKernel(host, resolveAllOrNone(c, IOMMU_DRIVER), plan);
+    const sim = probeHost(host, resolveAllOrNone(c, IOMMU_DRIVER), plan);
     for (const s of resolveAllOrNone(c, KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
     c.register(SIMULATED_KERNEL, { useValue: sim });
     c.register(KERNEL_OBJECTS, { useValue: sim });
