@@ -57,7 +57,7 @@ for (const p of packed) {
   const leaks = files.filter(
     (f) =>
       !f.startsWith('templates/') &&
-      (/(^|\/)test\//.test(f) || /^src\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) || /tsbuildinfo|\.mocharc/.test(f)),
+      (/(^|\/)test\//.test(f) || /\.test\.[a-z.]+$/.test(f) || /^src\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) || /tsbuildinfo|\.mocharc/.test(f)),
   );
   check(leaks.length === 0, `${p.name}: test files or sources in the tarball: ${leaks.slice(0, 5).join(', ')}`);
   const entry = pkg.exports?.['.'];
@@ -165,6 +165,7 @@ console.log(`acme-iommu (the guide): ${ran ? `${ran[1]} suite scenarios as expec
 console.log(`pack-install: ${((Number(process.hrtime.bigint() - started) / 1e9)).toFixed(1)} s`);
 if (failures.length) {
   for (const f of failures) console.error(`FAIL ${f}`);
+  console.error(`pack-install: projects kept in ${work}`);
   process.exit(1);
 }
 rmSync(work, { recursive: true, force: true });
