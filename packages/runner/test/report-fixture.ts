@@ -19,3 +19,12 @@ export function expectingStart(cases: readonly ReportCase[], id: string): Report
 export const W520_ATTACH = 'intel/caching-mode/iommufd/root-bus/10.0/intel-001';
 /** QEMU 7.2 has no iommufd object. */
 export const NO_IOMMUFD_72 = 'intel/caching-mode/iommufd/root-bus/7.2/intel-001';
+
+/** Dell PowerEdge R770 (intel-068): cap 0xf9ed008cee780c66, bit 63 set; QEMU 10.0 starts with iommufd. */
+export const R770_START = 'intel/caching-mode/iommufd/root-bus/10.0/intel-068';
+
+/** The case `id` judged against a wrong expectation (QEMU refuses). */
+export function expectingRefusal(cases: readonly ReportCase[], id: string): ReportCase {
+  const c = cases.find((x) => x.id === id)!;
+  return { ...c, expected: 'QEMU refuses', mismatch: compare({ ok: false, why: 'a wrong rule' }, c.verdict!) };
+}

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { suiteToHtml } from '../src/report/html.js';
 import type { ReportCase } from '../src/report/case.js';
-import { expectingStart, suiteCases, W520_ATTACH } from './report-fixture.js';
+import { expectingStart, R770_START, suiteCases, W520_ATTACH } from './report-fixture.js';
 
 /** Debian's chromium (`apt-get install -y chromium`; `.ci/run` installs it). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,6 +41,12 @@ describe('report: self-contained HTML', () => {
 
   it('same cases, same bytes', async () => {
     expect(suiteToHtml(await build())).to.equal(html);
+  });
+
+  it("shows a cell's trace with a host cap that has bit 63 set (intel-068) as the kernel returned it", () => {
+    const at = html.indexOf(`data-case="${R770_START}"`);
+    const cell = html.slice(at, html.indexOf('</td>', at));
+    expect(cell).to.include('"cap_reg":"0xf9ed008cee780c66"');
   });
 
   it('escapes what it shows', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parse, type TestCase, type TestSuites } from 'junit2json';
 import { suiteToJUnit } from '../src/report/junit.js';
 import type { ReportCase } from '../src/report/case.js';
-import { expectingStart, NO_IOMMUFD_72, suiteCases, W520_ATTACH } from './report-fixture.js';
+import { expectingRefusal, expectingStart, NO_IOMMUFD_72, R770_START, suiteCases, W520_ATTACH } from './report-fixture.js';
 
 describe('report: JUnit XML', () => {
   let cases: ReportCase[];
@@ -44,6 +44,14 @@ describe('report: JUnit XML', () => {
     expect(f.inner).to.include('stage: set-iommu-device');
     expect(f.inner).to.include(`trace:\n${wrong.verdict!.trace.format()}`);
     expect(f.inner).to.include('IOMMU_GET_HW_INFO');
+  });
+
+  it('a start where a refusal was expected is a failure too; the trace keeps a 64-bit host cap with bit 63 set', async () => {
+    const d = (await parse(suiteToJUnit([expectingRefusal(cases, R770_START)]))) as TestSuites;
+    const f = d.testsuite![0]!.testcase![0]!.failure![0]!;
+    expect(f.type).to.equal('unexpected-ok');
+    expect(f.message).to.match(/^expected refused \(a wrong rule\); got ok$/);
+    expect(f.inner).to.include('"cap_reg":"0xf9ed008cee780c66"');
   });
 
   it('a scenario that could not run is an error; XML-hostile text survives the round trip', async () => {
