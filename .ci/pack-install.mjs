@@ -75,42 +75,44 @@ for (const p of packed) {
 }
 
 // 2. core + one vendor + one backend: exports, DI registration and types work without the runner.
-const small = project('core-vendor-backend', [tgz['@viommu/core'], tgz['@viommu/intel-vtd'], tgz['@viommu/legacy-vfio']]);
-writeFileSync(
-  join(small, 'use.mjs'),
-  `import 'reflect-metadata';
+const ALONE = [
+  { vendor: '@viommu/intel-vtd', backend: '@viommu/legacy-vfio', token: 'VFIO_IOMMU_LEGACY', typeName: 'intel-iommu', driver: 'intel' },
+  { vendor: '@viommu/arm-smmuv3', backend: '@viommu/iommufd', token: 'VFIO_IOMMU_IOMMUFD', typeName: 'arm-smmuv3', driver: 'arm' },
+];
+for (const a of ALONE) {
+  const what = `core + ${a.vendor} + ${a.backend}`;
+  const dir = project(a.vendor.replace('@viommu/', ''), [tgz['@viommu/core'], tgz[a.vendor], tgz[a.backend]]);
+  writeFileSync(
+    join(dir, 'use.mjs'),
+    `import 'reflect-metadata';
 import { container } from 'tsyringe';
-import { VIOMMU_PLUGIN, IOMMU_DRIVER, KERNEL_SUBSYSTEM, VFIO_IOMMU_LEGACY } from '@viommu/core';
+import { VIOMMU_PLUGIN, IOMMU_DRIVER, KERNEL_SUBSYSTEM, ${a.token} } from '@viommu/core';
 import { qemuSet } from '@viommu/core/oracle';
-import * as vtd from '@viommu/intel-vtd';
-import * as legacy from '@viommu/legacy-vfio';
+import * as vendor from '${a.vendor}';
+import * as backend from '${a.backend}';
 const c = container.createChildContainer();
-vtd.register(c);
-legacy.register(c);
+vendor.register(c);
+backend.register(c);
 const [plugin] = c.resolveAll(VIOMMU_PLUGIN);
-const out = {
+console.log(JSON.stringify({
   typeName: plugin.manifest.typeName,
   flags: typeof plugin.viommuFlags('10.0', {}),
   properties: plugin.properties('10.0').length > 0,
   driver: c.resolveAll(IOMMU_DRIVER).map((d) => d.vendor),
   subsystem: c.isRegistered(KERNEL_SUBSYSTEM),
-  legacy: c.isRegistered(VFIO_IOMMU_LEGACY),
+  backend: c.isRegistered(${a.token}),
   oracle: typeof qemuSet,
-};
-console.log(JSON.stringify(out));
+}));
 `,
-);
-const used = JSON.parse(sh('node use.mjs', small));
-check(
-  JSON.stringify(used) ===
-    JSON.stringify({ typeName: 'intel-iommu', flags: 'bigint', properties: true, driver: ['intel'], subsystem: true, legacy: true, oracle: 'function' }),
-  `core + intel-vtd + legacy-vfio: ${JSON.stringify(used)}`,
-);
-// Types: a wrong call must be a type error (an unresolved declaration would make it `any`).
-writeFileSync(
-  join(small, 'use.ts'),
-  `import { VIOMMU_PLUGIN, type ViommuPlugin } from '@viommu/core';
-import { register } from '@viommu/intel-vtd';
+  );
+  const used = sh('node use.mjs', dir).trim();
+  const want = { typeName: a.typeName, flags: 'bigint', properties: true, driver: [a.driver], subsystem: true, backend: true, oracle: 'function' };
+  check(used === JSON.stringify(want), `${what}: ${used}`);
+  // Types: a wrong call must be a type error (an unresolved declaration would make it `any`).
+  writeFileSync(
+    join(dir, 'use.ts'),
+    `import { VIOMMU_PLUGIN, type ViommuPlugin } from '@viommu/core';
+import { register } from '${a.vendor}';
 import type { DependencyContainer } from 'tsyringe';
 export function flags(p: ViommuPlugin): bigint {
   // @ts-expect-error: the profile is a ProfileId
@@ -120,12 +122,13 @@ export function flags(p: ViommuPlugin): bigint {
 export const token = VIOMMU_PLUGIN;
 export const reg: (c: DependencyContainer) => void = register;
 `,
-);
-writeFileSync(
-  join(small, 'tsconfig.json'),
-  JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, types: [], skipLibCheck: true, experimentalDecorators: true }, files: ['use.ts'] }),
-);
-sh(`node ${JSON.stringify(join(root, 'node_modules/typescript/bin/tsc'))} -p .`, small);
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, noEmit: true, types: [], skipLibCheck: true }, files: ['use.ts'] }),
+  );
+  sh(`node ${JSON.stringify(join(root, 'node_modules/typescript/bin/tsc'))} -p .`, dir);
+}
 
 // 3. core + runner + everything: the bin works from the install alone.
 const full = project('everything', packed.map((p) => tgz[p.name]));
