@@ -1,6 +1,6 @@
-import { QemuError, type ProfileId } from '@viommu/core';
+import type { QtestRead } from '@viommu/core/oracle';
+import { findProfile, QemuError, type ProfileId } from '@viommu/core';
 import { ArmSmmuV3Plugin, SMMU_ID_REGISTER_OFFSET, SMMU_ID_REGISTERS, VIRT_SMMU_BASE } from '../../src/index.js';
-import { findProfile } from '@viommu/core';
 import { realizeCtx, virtMachine } from '../helpers.js';
 
 /** What QEMU answered (or the model predicts): the eight ID registers, or the start-up error. */
@@ -15,7 +15,7 @@ export interface OracleCase {
 }
 
 /** `readl` of IDR0..IDR5, IIDR, AIDR at the virt SMMU (32-bit reads: 64-bit ones read 0). */
-export const SMMU_READS = SMMU_ID_REGISTERS.map((r) => ({ op: 'readl' as const, addr: VIRT_SMMU_BASE + BigInt(SMMU_ID_REGISTER_OFFSET[r]) }));
+export const SMMU_READS: QtestRead[] = SMMU_ID_REGISTERS.map((r) => ({ op: 'readl' as const, addr: VIRT_SMMU_BASE + BigInt(SMMU_ID_REGISTER_OFFSET[r]) }));
 
 /** Machine types each binary has that matter for the SMMU (every `virt` compat boundary read). */
 const MACHINES: Readonly<Record<OracleCase['profile'], readonly string[]>> = {
