@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkSchema, loadSchema, validator } from '../src/schema/validate.js';
@@ -71,6 +71,14 @@ describe('report: JSON Schemas, checked with Ajv', () => {
     const wrong = viommu(['check', '--scenario', file('wrong.json', { host: 'intel-001', qemu: '10.0', qemuArgs: Q35_FD, expect: { ok: true } }), '--no-trace']);
     expect(wrong.code).to.equal(1);
     expect(wrong.out).to.match(/^== .*wrong\.json#1: NOT AS EXPECTED \(expected QEMU to start\)\n/);
+  });
+
+  it('the scenario file of docs/reports.md validates and meets its expectations', () => {
+    const doc = readFileSync(new URL('../../../../docs/reports.md', import.meta.url), 'utf8');
+    const p = file('doc.json', /```json\n([\s\S]*?)```/.exec(doc)![1]!);
+    const r = viommu(['check', '--scenario', p, '--no-trace']);
+    expect(r.code).to.equal(0);
+    expect(r.out.split('\n').filter((l) => l.startsWith('=='))).to.deep.equal(['== ThinkPad W520, iommufd, QEMU 10.0: as expected', '== the same guest with aw-bits=39: as expected']);
   });
 
   it('refuses a scenario file that breaks the schema, naming the file and the JSON path', () => {
