@@ -157,6 +157,19 @@ check(/^acme-iommu@0\.1\.0$/m.test(out) && /vIOMMU acme-iommu \(acme; qemu-syste
 const ran = /^(\d+) scenarios, (\d+) as expected, 0 failed$/m.exec(out);
 check(ran !== null && ran[1] === ran[2] && Number(ran[1]) > 0, 'the guide: viommu suite --vendor acme did not run acme scenarios cleanly');
 check(/^OK: /m.test(out), 'the guide: viommu check of acme-iommu,aw-bits=39 on intel-001 was not OK');
+// The outputs the guide shows (its text blocks) are what the CLI prints.
+let refused = '';
+try {
+  execFileSync('npx', ['viommu', 'check', '--host', 'intel-001', '--', '-machine', 'q35', '-accel', 'kvm', '-device', 'acme-iommu', '-device', 'vfio-pci,host=0000:01:00.0'], {
+    cwd: join(guideDir, 'viommu-plugins'), env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+  });
+} catch (e) {
+  refused = e.status === 1 ? e.stdout : '';
+}
+check(refused !== '', 'the guide: check with the default aw-bits did not exit 1');
+for (const [, text] of guide.matchAll(/^```text\n([\s\S]*?)^```$/gm)) {
+  check(out.includes(text) || refused.includes(text), `the guide shows output the CLI does not print:\n${text}`);
+}
 const plugin = JSON.parse(sh('npm pack --dry-run --json', join(guideDir, 'viommu-plugins/acme-iommu')))[0];
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
