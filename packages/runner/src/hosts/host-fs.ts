@@ -2,6 +2,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from '
 import { join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '@viommu/core';
+import { checkSize, MAX_CAPTURE_BYTES } from '../input/limits.js';
 
 /**
  * Read-only access to a host's `/sys`, `/proc` and `/dev` as captured (a directory standing
@@ -47,14 +48,27 @@ interface TarEntry {
   readonly target?: string;
 }
 
+/** `gunzipSync`, stopping at `MAX_CAPTURE_BYTES`. @throws InputError */
+function gunzip(bytes: Buffer, where: string): Buffer {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_CAPTURE_BYTES });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE') throw new InputError(`capture is larger than the limit of ${MAX_CAPTURE_BYTES} bytes unpacked`, where);
+    throw new InputError(`damaged gzip stream: ${err.message}`, where);
+  }
+}
+
 /**
  * A tar (ustar, GNU or pax; optionally gzipped) of a capture. Member names are taken relative to `/`
  * (`sys/class/iommu/…`, `./sys/…` or `/sys/…`). File contents lose the NUL padding GNU tar adds
  * when a sysfs file is shorter than the size it reports.
- * @throws InputError naming the byte offset of a damaged header.
+ * @throws InputError naming the byte offset of a damaged header or a cut member; for a damaged
+ *   gzip stream; for a capture over `MAX_CAPTURE_BYTES` unpacked.
  */
 export function tarFs(bytes: Buffer, where: string): HostFs {
-  const buf = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  const buf = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzip(bytes, where) : bytes;
+  checkSize(buf.length, MAX_CAPTURE_BYTES, 'capture', where);
   const entries = new Map<string, TarEntry>();
   let longName: string | undefined;
   for (let off = 0; off + 512 <= buf.length; ) {
@@ -65,6 +79,7 @@ export function tarFs(bytes: Buffer, where: string): HostFs {
     if (Number.isNaN(size) || !/ustar/.test(str(257, 6))) throw new InputError(`not a tar archive (bad header at byte ${off})`, where);
     const type = String.fromCharCode(h[156]!);
     const prefix = str(345, 155);
+    if (off + 512 + size > buf.length) throw new InputError(`tar archive cut short (the member at byte ${off} has ${size} bytes, the archive ends at ${buf.length})`, where);
     const data = buf.subarray(off + 512, off + 512 + size);
     off += 512 + Math.ceil(size / 512) * 512;
     if (type === 'L') {
