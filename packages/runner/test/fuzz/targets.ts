@@ -6,6 +6,8 @@ import { listHosts } from '../../src/hosts/catalogue.js';
 import { logLines } from '../../src/hosts/boot-log.js';
 import { readHostFs } from '../../src/hosts/sysfs.js';
 import { textSysfsFs } from '../../src/hosts/text-sysfs.js';
+import { tarFs } from '../../src/hosts/host-fs.js';
+import { gzipSync } from 'node:zlib';
 import { parseLibvirtDomain } from '../../src/input/libvirt.js';
 import { parseQemuArgs, splitShellWords } from '../../src/input/qemu-args.js';
 import type { VmConfig } from '../../src/input/vm-config.js';
@@ -153,6 +155,49 @@ const sysfs: FuzzTarget<string[]> = {
   },
 };
 
+const vtdTar = fc.array(fc.tuple(hex64, hex64), { minLength: 1, maxLength: 2 }).map((regs) =>
+  regs.flatMap(([c, e], i): [string, string][] => [
+    [`sys/class/iommu/dmar${i}/intel-iommu/cap`, `${c.toString(16)}\n`],
+    [`sys/class/iommu/dmar${i}/intel-iommu/ecap`, `${e.toString(16)}\n`],
+    [`sys/class/iommu/dmar${i}/intel-iommu/version`, '1:0\n'],
+    [`sys/class/iommu/dmar${i}/intel-iommu/address`, 'fed90000\n'],
+  ]),
+);
+/** A byte of an archive overwritten, or the archive cut. */
+const damaged = (bytes: fc.Arbitrary<Buffer>) =>
+  fc.tuple(bytes, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([b, at, v, cut]) => {
+    const out = Buffer.from(b);
+    if (cut) return out.subarray(0, at % (out.length + 1));
+    out[at % out.length] = v;
+    return out;
+  });
+const capture: FuzzTarget<Buffer> = {
+  name: 'capture tarball',
+  run: (b) => readHostFs(tarFs(b, 'fuzz'), []),
+  any: fc.oneof(damaged(vtdTar.map(ustar)), damaged(vtdTar.map((f) => gzipSync(ustar(f)))), fc.uint8Array({ maxLength: 2048 }).map((a) => Buffer.from(a))),
+  // a member cut short, a gzip stream cut short, a header without the ustar magic
+  invalid: fc.oneof(
+    vtdTar.map((f) => ustar(f).subarray(0, 512 + 1)),
+    vtdTar.map((f) => gzipSync(ustar(f)).subarray(0, 20)),
+    vtdTar.map((f) => Buffer.concat([Buffer.alloc(257, 'a'), ustar(f).subarray(257)])),
+  ),
+  valid: {
+    arb: vtdTar.map(ustar),
+    check: (b, out) => {
+      const regs: string[] = [];
+      for (let off = 0; b[off] !== 0; ) {
+        const size = parseInt(b.toString('latin1', off + 124, off + 135), 8);
+        if (/\/e?cap$/.test(b.toString('latin1', off, off + 100).replace(/\0.*$/s, ''))) regs.push(`0x${b.toString('latin1', off + 512, off + 512 + size).trim()}`);
+        off += 512 + Math.ceil(size / 512) * 512;
+      }
+      const units = (out as ReturnType<typeof readHostFs>).host?.units ?? [];
+      const got = units.flatMap((u) => [u.registers['cap'], u.registers['ecap']].map((r) => (r === undefined ? 'none' : hex(r))));
+      return same(regs, got) ? undefined : `registers ${JSON.stringify(got)}, archive has ${JSON.stringify(regs)}`;
+    },
+  },
+  huge: { input: () => gzipSync(Buffer.alloc(300 * 2 ** 20)), limit: /larger than/ },
+};
+
 const CATALOGUE = listHosts().map((h) => hostToJson(h));
 const jsonish = fc.jsonValue({ maxDepth: 3 });
 /** A value inserted at a random key (prototype keys included) of a JSON object tree. */
@@ -201,4 +246,21 @@ const scenarioJson: FuzzTarget<unknown> = {
 };
 
 /** Every parser and entry point that takes outside input. */
-export const FUZZ_TARGETS: readonly FuzzTarget<never>[] = [keyval, qemuArgs, shellWords, libvirt, bootLog, sysfs, hostJson, scenarioJson] as unknown as FuzzTarget<never>[];
+export const FUZZ_TARGETS: readonly FuzzTarget<never>[] = [keyval, qemuArgs, shellWords, libvirt, bootLog, sysfs, capture, hostJson, scenarioJson] as unknown as FuzzTarget<never>[];
+
+/** A ustar archive of `files` (name → content), as `tar -c` writes it. */
+export function ustar(files: readonly [string, string][]): Buffer {
+  const blocks = files.flatMap(([name, content]) => {
+    const h = Buffer.alloc(512);
+    h.write(name, 0, 100);
+    h.write('0000644\0', 100);
+    h.write(`${Buffer.byteLength(content).toString(8).padStart(11, '0')}\0`, 124);
+    h.write('0', 156);
+    h.write('ustar\0', 257);
+    h.write('00', 263);
+    const data = Buffer.alloc(Math.ceil(Buffer.byteLength(content) / 512) * 512);
+    data.write(content);
+    return [h, data];
+  });
+  return Buffer.concat([...blocks, Buffer.alloc(1024)]);
+}
