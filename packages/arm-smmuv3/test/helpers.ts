@@ -11,22 +11,27 @@ import {
 } from '@viommu/core';
 
 /** A `virt` machine as the runner builds one: pcie.0, the options and globals given. */
-export function virtMachine(
-  opts: {
-    typeName?: string;
-    compat?: readonly [number, number] | null;
-    props?: Record<string, string>;
-    globals?: Record<string, Record<string, string>>;
-    accel?: Accel;
-    kernelIrqchip?: 'on' | 'off';
-    bypass?: boolean;
-  } = {},
-): MachineContext & { viommus: { typeName: string; id?: string }[] } {
+export function virtMachine(opts: MachineOpts = {}): MachineContext & { viommus: { typeName: string; id?: string }[] } {
+  return machineOf('virt', opts);
+}
+
+export interface MachineOpts {
+  typeName?: string;
+  compat?: readonly [number, number] | null;
+  props?: Record<string, string>;
+  globals?: Record<string, Record<string, string>>;
+  accel?: Accel;
+  kernelIrqchip?: 'on' | 'off' | 'split';
+  bypass?: boolean;
+}
+
+/** A machine of `family` (`virt`, `q35`) with its root bus pcie.0. */
+export function machineOf(family: string, opts: MachineOpts = {}): MachineContext & { viommus: { typeName: string; id?: string }[] } {
   const pci = new PCITopology();
   const rootBus = pci.addRootBus('pcie.0', true, opts.bypass ?? false);
   return {
-    family: 'virt',
-    typeName: opts.typeName ?? 'virt',
+    family,
+    typeName: opts.typeName ?? family,
     compatVersion: opts.compat ?? null,
     accel: opts.accel ?? 'tcg',
     kernelIrqchip: opts.kernelIrqchip,
