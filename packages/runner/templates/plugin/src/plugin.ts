@@ -35,7 +35,10 @@ export class Plugin implements ViommuPlugin {
     return 0n;
   }
 
-  /** Properties (defaults, `-global`, options), their check, then the ops on the root bus. */
+  /**
+   * Properties (defaults, `-global`, options), their check (the message is intel-iommu's,
+   * QEMU `vtd_decide_config`), then the ops on the root bus.
+   */
   realize(ctx: ViommuRealizeContext): Device {
     const props = resolveProperties(TYPE_NAME, this.properties(ctx.profile.id), {
       globals: ctx.machine.globals[TYPE_NAME],
