@@ -13,6 +13,9 @@ import { parseQemuArgs, splitShellWords } from '../../src/input/qemu-args.js';
 import type { VmConfig } from '../../src/input/vm-config.js';
 import { checkSchema } from '../../src/schema/validate.js';
 import type { FuzzTarget } from './harness.js';
+import { InputError, PROFILES } from '@viommu/core';
+import { Composition } from '../../src/scenario/compose.js';
+import { runScenario } from '../../src/scenario/engine.js';
 
 /** Strings people and attackers write: separators of every format, prototype keys, odd code points. */
 const TOKENS = [',', ',,', '=', '-', '--', ' ', '\t', '\n', '"', "'", '\\', '#', '<', '>', '/', '&', ';', ':', '.', '0x', 'ffffffffffffffff', '8000000000000000', '__proto__', 'constructor', 'prototype', 'polluted', 'toString', 'hasOwnProperty', '\u0000', '\u00e9', '\ud83d\ude00', '\ud800', 'on', 'off', 'intel-iommu', 'vfio-pci', 'host=01:00.0', 'aw-bits=48', 'iommufd', 'q35', 'virt', 'domain', 'iommu', 'hostdev', 'DMAR: dmar0: reg_base_addr', 'cap', 'ecap', 'arm-smmu-v3'];
@@ -245,8 +248,48 @@ const scenarioJson: FuzzTarget<unknown> = {
   },
 };
 
+const COMP = await Composition.create();
+const HOSTS = listHosts().filter((h) => {
+  try {
+    COMP.scenario(h, PROFILES[0]!);
+    return true;
+  } catch {
+    return false;
+  }
+});
+const DEVICE_TYPES = ['intel-iommu', 'arm-smmuv3', 'virtio-iommu-pci', 'vfio-pci', 'pcie-root-port', 'pci-bridge', 'pcie-pci-bridge', 'e1000', 'amd-iommu'];
+const PROP_KEYS = ['aw-bits', 'caching-mode', 'x-scalable-mode', 'x-flts', 'intremap', 'device-iotlb', 'dma-drain', 'pasid', 'x-pasid-mode', 'bus', 'addr', 'id', 'host', 'iommufd', 'accel', 'ril', 'ats', 'oas', 'ssidsize', 'granule', 'chassis_nr', 'primary-bus', 'boot-bypass', '__proto__', 'constructor'];
+const PROP_VALUES = ['on', 'off', 'true', 'no', '39', '48', '52', '64', '0', '-1', '0xffffffffffffffff', '18446744073709551616', 'abc', '', 'rp0', 'br0', 'pcie.0', 'fd0', '01:00.0', '0000:01:00.0', '02:00.0', '1.0', '1f.7', '20', '__proto__'];
+const deviceArg = fc.tuple(fc.constantFrom(...DEVICE_TYPES), fc.array(fc.tuple(fc.constantFrom(...PROP_KEYS), fc.oneof(fc.constantFrom(...PROP_VALUES), soup(3))), { maxLength: 4 })).map(([t, kv]) => ['-device', [t, ...kv.map(([k, v]) => `${k}=${v.replaceAll(',', ',,')}`)].join(',')]);
+const engineArgv = fc
+  .tuple(
+    fc.constantFrom('q35', 'q35,kernel-irqchip=split', 'pc', 'virt', 'virt,iommu=smmuv3', 'pc-q35-7.2', 'pc-q35-99.0', 'virt,default-bus-bypass-iommu=on', 'none'),
+    fc.boolean(),
+    fc.array(deviceArg, { maxLength: 5 }),
+  )
+  .map(([m, fd, devs]) => ['-machine', m, ...(fd ? ['-object', 'iommufd,id=fd0'] : []), ...devs.flat()]);
+/** A configuration the engine refuses as QEMU does turns into an InputError here: the model's clean refusal. */
+const runEngine = ([argv, hostIndex, profileIndex]: [string[], number, number]) => {
+  const host = HOSTS[hostIndex % HOSTS.length]!;
+  const profile = PROFILES[profileIndex % PROFILES.length]!;
+  const v = runScenario(COMP.scenario(host, profile), parseQemuArgs(argv, 'fuzz'), host, profile);
+  if (v.refusal) throw new InputError(v.refusal.printed);
+  return v;
+};
+const engine: FuzzTarget<[string[], number, number]> = {
+  name: 'scenario engine',
+  run: runEngine,
+  any: fc.tuple(engineArgv, fc.nat(), fc.nat()),
+  // QEMU refuses these on every version: an intel-iommu aw-bits other than 39/48, a property the device does not have
+  invalid: fc.tuple(fc.constantFrom('0', '1', '40', '47', 'abc', '-1'), fc.constantFrom('aw-bits', 'no-such-property'), fc.array(deviceArg, { maxLength: 2 }), fc.nat(), fc.nat()).map(([v, k, devs, h, p]) => [
+    ['-machine', 'q35,kernel-irqchip=split', '-device', `intel-iommu,${k}=${v}`, ...devs.flat()],
+    h,
+    p,
+  ] as [string[], number, number]),
+};
+
 /** Every parser and entry point that takes outside input. */
-export const FUZZ_TARGETS: readonly FuzzTarget<never>[] = [keyval, qemuArgs, shellWords, libvirt, bootLog, sysfs, capture, hostJson, scenarioJson] as unknown as FuzzTarget<never>[];
+export const FUZZ_TARGETS: readonly FuzzTarget<never>[] = [keyval, qemuArgs, shellWords, libvirt, bootLog, sysfs, capture, hostJson, scenarioJson, engine] as unknown as FuzzTarget<never>[];
 
 /** A ustar archive of `files` (name → content), as `tar -c` writes it. */
 export function ustar(files: readonly [string, string][]): Buffer {
