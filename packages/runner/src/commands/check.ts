@@ -52,7 +52,7 @@ export const command: CommandDef = {
     const comp = await Composition.create();
     const verdict = runScenario(comp.scenario(host, profile), vm, host, profile);
     if (flag(args, 'json')) io.out(JSON.stringify(verdictToJson(verdict), null, 2));
-    else io.out(formatVerdict(verdict, { trace: !flag(args, 'no-trace') }));
+    else io.out(formatVerdict(verdict, { trace: !flag(args, 'no-trace'), colours: (await import('../progress/colour.js')).coloursFor(process.stdout) }));
     return verdict.ok ? EXIT.ok : EXIT.refused;
   },
 };

@@ -1,5 +1,8 @@
 import { flagNames, hex, ViommuFlag, type ErrnoName, type LiveObject, type ProfileId, type Stage, type Trace } from '@viommu/core';
 import type { HwptAlloc } from './hwpts.js';
+import { coloursFor, type Colours } from '../progress/colour.js';
+
+const PLAIN = coloursFor({ isTTY: false });
 
 /** A realized vIOMMU as the verdict reports it. */
 export interface ViommuReport {
@@ -74,12 +77,16 @@ export function verdictToJson(v: Verdict): unknown {
   };
 }
 
-/** The verdict for people: verdict line, QEMU's text, vIOMMUs, kernel objects, trace. */
-export function formatVerdict(v: Verdict, opts: { trace?: boolean } = {}): string {
+/**
+ * The verdict for people: verdict line, QEMU's text, vIOMMUs, kernel objects, trace.
+ * `colours` (see `progress/colour.ts`) paints the verdict and QEMU's line; plain by default.
+ */
+export function formatVerdict(v: Verdict, opts: { trace?: boolean; colours?: Colours } = {}): string {
+  const c = opts.colours ?? PLAIN;
   const lines: string[] = [];
-  lines.push(`${v.ok ? 'OK' : 'REFUSED'}: ${v.qemuBinary} ${v.machine}, profile ${v.profile} (${v.release}), host ${v.host}`);
+  lines.push(`${v.ok ? c.bold(c.green('OK')) : c.bold(c.red('REFUSED'))}: ${v.qemuBinary} ${v.machine}, profile ${v.profile} (${v.release}), host ${v.host}`);
   if (v.refusal) {
-    lines.push(v.refusal.printed);
+    lines.push(c.red(v.refusal.printed));
     if (v.refusal.hint) lines.push(...v.refusal.hint.split('\n'));
     lines.push(`  stage: ${v.refusal.stage}${v.refusal.errno ? `, errno ${v.refusal.errno}` : ''}`);
   }
