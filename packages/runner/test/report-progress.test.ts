@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { coloursFor, useColour } from '../src/progress/colour.js';
 import { progressBar } from '../src/progress/progress.js';
+import { viommu } from './cli-helpers.js';
 
 /** A stream that records what is written, a terminal or not. */
 function sink(isTTY: boolean): NodeJS.WriteStream & { text(): string } {
@@ -52,5 +53,12 @@ describe('report: progress and colour', () => {
     expect(useColour({ isTTY: true }, {})).to.equal(true);
     expect(coloursFor({ isTTY: false }, {}).red('x')).to.equal('x');
     expect(coloursFor({ isTTY: true }, {}).red('x')).to.equal('\x1b[31mx\x1b[39m');
+  });
+
+  it('check paints its verdict only on a terminal: piped output has no escape codes', () => {
+    const r = viommu(['check', '--host', 'intel-001', '--qemu', '10.0', '--no-trace', '--', '-machine', 'q35', '-device', 'intel-iommu', '-object', 'iommufd,id=fd0', '-device', 'vfio-pci,host=0000:01:00.0,iommufd=fd0']);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.match(/^REFUSED: qemu-system-x86_64 pc-q35-10.0/);
+    expect(r.out + r.err).to.not.include('\x1b');
   });
 });

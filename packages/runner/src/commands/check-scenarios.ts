@@ -6,6 +6,7 @@ import { runScenario } from '../scenario/engine.js';
 import { formatVerdict, verdictToJson, type Verdict } from '../scenario/verdict.js';
 import { EXIT, type CommandIo } from './command.js';
 import { profileOf } from './profile-option.js';
+import { coloursFor } from '../progress/colour.js';
 
 /** Why a verdict is not the expected one, or undefined. */
 function unmet(expect: { ok: boolean; message?: string } | undefined, v: Verdict): string | undefined {
@@ -30,12 +31,13 @@ export async function checkScenarioFile(path: string, io: CommandIo, opts: { jso
     const why = s.expect ? unmet(s.expect, verdict) : verdict.ok ? undefined : 'QEMU refuses';
     return { name: s.name, verdict, why, expected: s.expect !== undefined };
   });
+  const c = coloursFor(process.stdout);
   if (opts.json) {
     io.out(JSON.stringify(runs.map((r) => ({ name: r.name, verdict: verdictToJson(r.verdict), ...(r.why && r.expected ? { unmet: r.why } : {}) })), null, 2));
   } else {
     io.out(
       runs
-        .map((r) => [`== ${r.name}${r.expected ? (r.why ? `: NOT AS EXPECTED (${r.why})` : ': as expected') : ''}`, formatVerdict(r.verdict, { trace: opts.trace })].join('\n'))
+        .map((r) => [`== ${r.name}${r.expected ? (r.why ? `: ${c.red('NOT AS EXPECTED')} (${r.why})` : ': as expected') : ''}`, formatVerdict(r.verdict, { trace: opts.trace, colours: c })].join('\n'))
         .join('\n\n'),
     );
   }
