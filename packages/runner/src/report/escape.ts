@@ -1,5 +1,4 @@
 /** Characters XML 1.0 does not allow (C0 controls other than tab, LF, CR; lone surrogates; U+FFFE/F). */
-// eslint-disable-next-line no-control-regex
 const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/g;
 
 /** Text content for XML and HTML: `& < >` escaped, characters XML forbids shown as `\xNN`. */
