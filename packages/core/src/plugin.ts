@@ -72,6 +72,11 @@ export interface ViommuDevice {
   machineInitDone?(ctx: MachineDoneContext): void;
   /** Host IOMMU devices currently registered through `set_iommu_device` (for leak checks). */
   registeredDevices(): number;
+  /**
+   * What QEMU printed with `error_report` without failing (e.g. arm-smmuv3 accel's
+   * `Failed to attach all GBPA based HWPTs properly` at system reset), in order. Absent: none.
+   */
+  warnings?(): readonly string[];
 }
 
 /**
