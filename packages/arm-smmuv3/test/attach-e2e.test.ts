@@ -138,7 +138,7 @@ describe('arm-smmuv3,accel=on end to end on Grace (features 0x001e1fbf)', () => 
     expect(second.map((e) => e.name)).not.to.include('IOMMU_VIOMMU_ALLOC');
     expect(s.viommu.registeredDevices()).to.equal(2);
     s.viommu.machineInitDone!({ machine: {} as MachineContext, vfioDevices: [] });
-    const warnings = (s.viommu as unknown as { warnings(): string[] }).warnings();
+    const warnings = s.viommu.warnings!();
     expect(warnings).to.have.length(2);
     expect(warnings[0]).to.match(/Invalid argument\nFailed to attach GBPA hwpt \d+ for idev devid \d+$/);
     expect(warnings[1]).to.equal('Failed to attach all GBPA based HWPTs properly');
