@@ -140,6 +140,28 @@ for (const want of ['@viommu/iommufd', '@viommu/legacy-vfio', '@viommu/intel-vtd
 }
 const suite = JSON.parse(sh('npx viommu suite --vendor intel --backend iommufd --qemu 10.2 --json', full));
 check(suite.scenarios > 0 && suite.failed === 0, `installed viommu suite: ${suite.scenarios} scenarios, ${suite.failed} failed`);
+// The runner as a library, as its index documents it, in JavaScript and through its types.
+writeFileSync(
+  join(full, 'lib.ts'),
+  `import { Composition, loadHost, parseQemuArgs, runScenario, type Verdict } from '@viommu/runner';
+import { findProfile } from '@viommu/core';
+const comp = await Composition.create();
+const host = loadHost('intel-001'), profile = findProfile('10.0')!;
+const argv = ['-machine', 'q35', '-accel', 'kvm', '-device', 'intel-iommu,caching-mode=on,aw-bits=39', '-device', 'vfio-pci,host=0000:01:00.0'];
+const verdict: Verdict = runScenario(comp.scenario(host, profile), parseQemuArgs(argv), host, profile);
+// @ts-expect-error: a verdict has no such field
+verdict.nope;
+console.log(JSON.stringify({ ok: verdict.ok }));
+`,
+);
+writeFileSync(
+  join(full, 'tsconfig.json'),
+  JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', strict: true, types: [], skipLibCheck: true }, files: ['lib.ts'] }),
+);
+writeFileSync(join(full, 'package.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(full, 'package.json'), 'utf8')), type: 'module' }));
+sh(`node ${JSON.stringify(join(root, 'node_modules/typescript/bin/tsc'))} -p .`, full);
+const lib = sh('node lib.js', full).trim();
+check(lib === '{"ok":true}', `@viommu/runner as a library: ${lib}`);
 const leaked = sh(`grep -rlF ${JSON.stringify(root)} node_modules/@viommu || true`, full).trim();
 check(leaked === '', `installed files name the build tree: ${leaked}`);
 
