@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import 'reflect-metadata';
 import { Composition } from '../scenario/compose.js';
 import { suiteSweepScenarios } from './scenarios.js';
