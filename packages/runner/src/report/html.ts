@@ -1,4 +1,5 @@
-import { hex, PROFILES } from '@viommu/core';
+import { PROFILES } from '@viommu/core';
+import { formatVerdict } from '../scenario/verdict.js';
 import { caseMismatch, caseStatus, type CaseStatus, type ReportCase } from './case.js';
 import { escapeAttr as attr, escapeText as text } from './escape.js';
 import { SCRIPT, STYLE } from './html-assets.js';
@@ -131,17 +132,15 @@ function cell(c: ReportCase): string {
   body.push(`<p class="cmd">${text(c.args)}</p>`);
   if (!v) body.push(`<pre class="message">${text(c.error ?? '')}</pre>`);
   else {
+    const shown = new Set<string>();
     if (v.refusal) {
       const r = v.refusal;
-      const lines = [r.printed, ...(r.hint ? [r.hint] : []), `stage: ${r.stage}${r.errno ? `, errno ${r.errno}` : ''}`];
+      const lines = [r.printed, ...(r.hint ? r.hint.split('\n') : []), `  stage: ${r.stage}${r.errno ? `, errno ${r.errno}` : ''}`];
+      for (const l of lines) shown.add(l);
       body.push(`<pre class="message">${text(lines.join('\n'))}</pre>`);
     }
-    const facts = [
-      `${v.qemuBinary} ${v.machine}, ${v.release}`,
-      ...v.viommus.map((d) => `vIOMMU ${d.typeName}: flags=${hex(d.flags)} ${Object.entries(d.registers).map(([k, r]) => `${k}=${hex(r)}`).join(' ')}`),
-      ...v.kernelObjects.map((o) => `kernel: ${o.kind} ${o.id}${o.description ? ` ${o.description}` : ''}`),
-      ...v.notes.map((n) => `note: ${n}`),
-    ];
+    // The verdict as `viommu check` prints it (release, vIOMMU registers and flags, HWPTs, kernel objects), less what is above.
+    const facts = formatVerdict(v, { trace: false }).split('\n').filter((l) => !shown.has(l));
     body.push(`<pre class="facts">${text(facts.join('\n'))}</pre>`);
     if (v.trace.entries.length) body.push(`<pre class="trace">${text(v.trace.format())}</pre>`);
   }
