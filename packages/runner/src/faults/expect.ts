@@ -59,6 +59,11 @@ export function expectedOutcome(call: string, path: string | undefined, profile:
       return ends('\\[iommufd=\\d+\\] error attach \\S+ \\(\\d+\\) to id=\\d+', errno);
     case 'IOMMU_GET_HW_INFO':
       return ends('Failed to get hardware info', errno);
+    // iommufd_backend_alloc_viommu / iommufd_backend_alloc_vdev (arm-smmuv3,accel=on)
+    case 'IOMMU_VIOMMU_ALLOC':
+      return ends('IOMMU_VIOMMU_ALLOC failed', errno);
+    case 'IOMMU_VDEVICE_ALLOC':
+      return ends('IOMMU_VDEVICE_ALLOC failed', errno);
     // if (ioctl(VFIO_CHECK_EXTENSION)) reads -1 as "supported"
     case 'VFIO_CHECK_EXTENSION':
       return 'same';
