@@ -44,19 +44,6 @@ export function caseMismatch(c: ReportCase): string | undefined {
   return c.mismatch;
 }
 
-/** QEMU's refusal as printed (first line, hint lines), stage and errno, then the trace. */
-export function refusalText(v: Verdict): string {
-  const lines: string[] = [];
-  if (v.refusal) {
-    lines.push(v.refusal.printed);
-    if (v.refusal.hint) lines.push(...v.refusal.hint.split('\n'));
-    lines.push(`stage: ${v.refusal.stage}${v.refusal.errno ? `, errno ${v.refusal.errno}` : ''}`);
-  }
-  for (const n of v.notes) lines.push(`note: ${n}`);
-  if (v.trace.entries.length) lines.push('trace:', v.trace.format());
-  return lines.join('\n');
-}
-
 /** Cases grouped by `key`, groups in sorted key order, cases in input order. */
 export function groupBy<T>(items: readonly T[], key: (t: T) => string): [string, T[]][] {
   const m = new Map<string, T[]>();

@@ -1,11 +1,12 @@
-import { caseMismatch, caseStatus, groupBy, refusalText, type ReportCase } from './case.js';
+import { formatVerdict } from '../scenario/verdict.js';
+import { caseMismatch, caseStatus, groupBy, type ReportCase } from './case.js';
 import { escapeAttr, escapeText } from './escape.js';
 
 /**
  * The suite as JUnit XML (the Ant/Jenkins dialect CI servers read): one `<testsuite>` per
  * vendor × backend, one `<testcase>` per scenario. A case that does not get its expected
- * verdict is a `<failure>` whose message is QEMU's printed line and whose text is the refusal
- * with its trace; a case that could not run is an `<error>`. A refusal that was expected passes
+ * verdict is a `<failure>` whose message is QEMU's printed line and whose text is the verdict
+ * as `viommu check` prints it (refusal, registers, HWPTs, kernel objects, trace); a case that could not run is an `<error>`. A refusal that was expected passes
  * and keeps QEMU's text in `<system-out>`. No times or timestamps: same cases, same bytes.
  */
 export function suiteToJUnit(cases: readonly ReportCase[], name = 'viommu suite'): string {
@@ -43,7 +44,7 @@ function testcase(c: ReportCase): string[] {
     return [`${head}>`, `      <error message="${escapeAttr(msg)}" type="input">${escapeText(`${cmd}\n${msg}`)}</error>`, '    </testcase>'];
   }
   const mismatch = caseMismatch(c);
-  const body = refusalText(v);
+  const body = formatVerdict(v);
   if (mismatch !== undefined) {
     const message = v.refusal ? v.refusal.printed : mismatch;
     const type = v.refusal ? 'refused' : 'unexpected-ok';
