@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { parse, type TestCase, type TestSuites } from 'junit2json';
 import { suiteToJUnit } from '../src/report/junit.js';
 import type { ReportCase } from '../src/report/case.js';
-import { expectingRefusal, expectingStart, NO_IOMMUFD_72, R770_START, suiteCases, W520_ATTACH } from './report-fixture.js';
+import { expectingRefusal, expectingStart, suiteCases, W520_MESSAGE } from './report-fixture.js';
 
 describe('report: JUnit XML', () => {
   let cases: ReportCase[];
   let doc: TestSuites;
+  let ids: Awaited<ReturnType<typeof suiteCases>>['ids'];
   before(async () => {
-    ({ cases } = await suiteCases());
+    ({ cases, ids } = await suiteCases());
     doc = (await parse(suiteToJUnit(cases))) as TestSuites;
   });
   const testcases = (d: TestSuites) => d.testsuite!.flatMap((s) => s.testcase!);
@@ -26,20 +27,20 @@ describe('report: JUnit XML', () => {
   it('a suite all as expected has no failures; an expected refusal keeps QEMU\'s text and trace in system-out', () => {
     expect(doc.failures).to.equal(0);
     expect(doc.errors).to.equal(0);
-    const out = testcase(doc, NO_IOMMUFD_72)['system-out']![0]!;
+    const out = testcase(doc, ids.noIommufd72)['system-out']![0]!;
     // qemu-system-x86_64 (7.2) -machine q35 … -object iommufd,id=fd0
     expect(out).to.include("qemu-system-x86_64: -object iommufd,id=fd0: Parameter 'qom-type' does not accept value 'iommufd'");
     expect(out).to.include('stage: option-parse');
   });
 
   it("a scenario not as expected is a failure: QEMU's printed line (vtd_check_hiod, hw/i386/intel_iommu.c 10.0), the suite's reason, the trace", async () => {
-    const wrong = expectingStart(cases, W520_ATTACH);
-    const d = (await parse(suiteToJUnit(cases.map((c) => (c.id === W520_ATTACH ? wrong : c))))) as TestSuites;
+    const wrong = expectingStart(cases, ids.w520);
+    const d = (await parse(suiteToJUnit(cases.map((c) => (c.id === ids.w520 ? wrong : c))))) as TestSuites;
     expect(d.failures).to.equal(1);
     expect(d.testsuite!.find((s) => s.name === 'intel / iommufd')!.failures).to.equal(1);
-    const f = testcase(d, W520_ATTACH).failure![0]!;
+    const f = testcase(d, ids.w520).failure![0]!;
     expect(f.type).to.equal('refused');
-    expect(f.message).to.equal('qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,iommufd=fd0: vfio 0000:01:00.0: Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
+    expect(f.message).to.equal(`qemu-system-x86_64: -device vfio-pci,host=0000:01:00.0,iommufd=fd0: ${W520_MESSAGE}`);
     expect(f.inner).to.include(wrong.mismatch!);
     expect(f.inner).to.include('stage: set-iommu-device');
     expect(f.inner).to.include(`trace:\n${wrong.verdict!.trace.format()}`);
@@ -47,7 +48,7 @@ describe('report: JUnit XML', () => {
   });
 
   it('a start where a refusal was expected is a failure too; the trace keeps a 64-bit host cap with bit 63 set', async () => {
-    const d = (await parse(suiteToJUnit([expectingRefusal(cases, R770_START)]))) as TestSuites;
+    const d = (await parse(suiteToJUnit([expectingRefusal(cases, ids.r770)]))) as TestSuites;
     const f = d.testsuite![0]!.testcase![0]!.failure![0]!;
     expect(f.type).to.equal('unexpected-ok');
     expect(f.message).to.match(/^expected refused \(a wrong rule\); got ok$/);
