@@ -33,7 +33,7 @@ export const command: CommandDef = {
       if (junit !== undefined) writeReport(junit, (await import('../report/junit.js')).suiteToJUnit(cases), '--junit', io.out);
       if (html !== undefined) writeReport(html, (await import('../report/html.js')).suiteToHtml(cases), '--html', io.out);
     }
-    io.out(flag(args, 'json') ? JSON.stringify(suiteToJson(result), null, 2) : formatSuite(result, { verbose: flag(args, 'verbose') }));
+    io.out(flag(args, 'json') ? JSON.stringify(suiteToJson(result), null, 2) : formatSuite(result, { verbose: flag(args, 'verbose'), colours: (await import('../progress/colour.js')).coloursFor(process.stdout) }));
     return result.failures.length === 0 ? EXIT.ok : EXIT.refused;
   },
 };

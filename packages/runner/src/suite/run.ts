@@ -6,6 +6,9 @@ import { runScenario } from '../scenario/engine.js';
 import type { Verdict } from '../scenario/verdict.js';
 import { generateScenarios, suiteRules, type SuiteFilter } from './generate.js';
 import type { SuiteScenario } from './model.js';
+import { coloursFor, type Colours } from '../progress/colour.js';
+
+const PLAIN = coloursFor({ isTTY: false });
 
 /** One scenario's outcome. */
 export interface ScenarioResult {
@@ -75,8 +78,10 @@ export async function runSuite(filter: SuiteFilter = {}, onProgress?: (done: num
   return { results, failures: results.filter((r) => r.mismatch), skipped };
 }
 
-/** Summary table (≤ 80 columns), then every failure explained. */
-export function formatSuite(r: SuiteResult, opts: { verbose?: boolean } = {}): string {
+/** Summary table (≤ 80 columns), then every failure explained; `colours` paints the verdicts (plain by default). */
+export function formatSuite(r: SuiteResult, opts: { verbose?: boolean; colours?: Colours } = {}): string {
+  const c = opts.colours ?? PLAIN;
+  const fail = c.bold(c.red('FAIL'));
   const rows = new Map<string, { n: number; ok: number; refused: number; fail: number }>();
   for (const x of r.results) {
     const k = [x.scenario.vendor, x.scenario.props, x.scenario.backend, x.scenario.profile].join('\t');
@@ -93,11 +98,12 @@ export function formatSuite(r: SuiteResult, opts: { verbose?: boolean } = {}): s
   const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
   const out = [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line)];
   const passed = r.results.length - r.failures.length;
-  out.push('', `${r.results.length} scenarios, ${passed} as expected, ${r.failures.length} failed`);
+  const failed = `${r.failures.length} failed`;
+  out.push('', `${r.results.length} scenarios, ${c.green(`${passed} as expected`)}, ${r.failures.length ? c.bold(c.red(failed)) : failed}`);
   if (r.skipped.length) out.push(`${r.skipped.length} catalogue hosts not modelled (--json lists them)`);
-  if (opts.verbose) for (const x of r.results) out.push(`${x.mismatch ? 'FAIL' : 'pass'} ${x.scenario.id}: ${x.ok ? 'ok' : x.message}`);
+  if (opts.verbose) for (const x of r.results) out.push(`${x.mismatch ? fail : 'pass'} ${x.scenario.id}: ${x.ok ? 'ok' : x.message}`);
   for (const f of r.failures) {
-    out.push('', `FAIL ${f.scenario.id}`, `  ${f.mismatch}`, `  qemu ${f.scenario.argv.join(' ')}`);
+    out.push('', `${fail} ${f.scenario.id}`, `  ${f.mismatch}`, `  qemu ${f.scenario.argv.join(' ')}`);
   }
   return out.join('\n');
 }
