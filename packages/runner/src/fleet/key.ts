@@ -1,6 +1,6 @@
 import { hex, type HostIommuUnit, type HostModel, type HostPciDevice } from '@viommu/core';
 
-/**
+/*
  * What a placement decision reads of a host, and nothing else: the architecture, the kernel
  * facts (`release`, `cmdline`, module `params`, which of `/dev/iommu`, VFIO cdevs and the type1
  * container exist), the passthrough devices the VM names with every device sharing one of
@@ -8,16 +8,7 @@ import { hex, type HostIommuUnit, type HostModel, type HostPciDevice } from '@vi
  * driver, PASID, ATS), and the IOMMU units those devices sit behind (registers, base,
  * version, vendor extras). Ids, descriptions, provenance, assumptions, other devices and other
  * units are not read.
- *
- * The projection is itself a host model: the scenario engine runs on it, so a decision is a
- * function of its key by construction.
  */
-export interface DecisionHost {
-  /** The canonical text of everything the decision reads (equal keys → equal decisions). */
-  readonly key: string;
-  /** The projected host the scenario runs on (`id` is the key's class, not a host's). */
-  readonly host: HostModel;
-}
 
 /** The devices of `host` the decision reads: those at `bdfs` (all when undefined) and their group-mates, in host order. */
 function readDevices(host: HostModel, bdfs: ReadonlySet<string> | undefined): HostPciDevice[] {
@@ -42,24 +33,36 @@ function deviceKey(d: HostPciDevice): string {
 }
 
 /**
- * Projects `host` onto what the decision for a VM passing through `bdfs` reads (every device
- * when `bdfs` is undefined: the host's class for any VM). Hosts with equal keys get equal
- * verdicts for that VM.
+ * The key of `host` for a VM passing through `bdfs` (every device when undefined: the host's
+ * class for any VM). Hosts with equal keys get equal verdicts for that VM.
  */
-export function decisionHost(host: HostModel, bdfs?: ReadonlySet<string>): DecisionHost {
+export function decisionKey(host: HostModel, bdfs?: ReadonlySet<string>): string {
   const devices = readDevices(host, bdfs);
-  const names = new Set(devices.map((d) => d.unit));
-  const units = host.units.filter((u) => names.has(u.name));
   const k = host.kernel;
   let key = `${host.arch}\n${k.release}\n${k.cmdline}\n${k.iommufd ? 1 : 0}${k.vfioCdev ? 1 : 0}${k.vfioType1 ? 1 : 0}\n`;
   if (k.params) for (const p of Object.keys(k.params).sort()) key += `${p}=${k.params[p]}\n`;
-  for (const u of units) key += `U ${unitKey(u)}\n`;
+  for (const u of readUnits(host, devices)) key += `U ${unitKey(u)}\n`;
   for (const d of devices) key += `D ${deviceKey(d)}\n`;
-  const projected: HostModel = {
-    id: 'fleet-class',
+  return key;
+}
+
+function readUnits(host: HostModel, devices: readonly HostPciDevice[]): HostIommuUnit[] {
+  const names = new Set(devices.map((d) => d.unit));
+  return host.units.filter((u) => names.has(u.name));
+}
+
+/**
+ * `host` reduced to what `decisionKey(host, bdfs)` holds: the scenario engine runs on this
+ * projection, so a decision is a function of its key by construction.
+ */
+export function projectHost(host: HostModel, bdfs?: ReadonlySet<string>): HostModel {
+  const devices = readDevices(host, bdfs);
+  const k = host.kernel;
+  return {
+    id: host.id,
     arch: host.arch,
     kernel: { release: k.release, cmdline: k.cmdline, iommufd: k.iommufd, vfioCdev: k.vfioCdev, vfioType1: k.vfioType1, ...(k.params ? { params: k.params } : {}) },
-    units: units.map(({ name, vendor, registers, regBase, version, extra }) => ({
+    units: readUnits(host, devices).map(({ name, vendor, registers, regBase, version, extra }) => ({
       name,
       vendor,
       registers,
@@ -78,5 +81,4 @@ export function decisionHost(host: HostModel, bdfs?: ReadonlySet<string>): Decis
       ...(ats !== undefined ? { ats } : {}),
     })),
   };
-  return { key, host: projected };
 }
