@@ -21,8 +21,10 @@ export interface IommuDriver {
   /**
    * Probes one hardware unit from its raw registers (`intel_iommu_init` / `arm_smmu_device_hw_probe`).
    * Throws `KernelError('ENODEV')` when the driver would not bind (e.g. unusable registers).
+   * `units` is every IOMMU unit of the host, for host-wide decisions the kernel takes over all
+   * units of a driver (VT-d interrupt remapping is enabled only when every DRHD has ECAP.IR).
    */
-  probe(unit: HostIommuUnit, features: KernelFeatures, cmdline: string): IommuInstance;
+  probe(unit: HostIommuUnit, features: KernelFeatures, cmdline: string, units?: readonly HostIommuUnit[]): IommuInstance;
 }
 
 /** `enum iommu_cap` values the core asks (`device_iommu_capable`). */

@@ -63,7 +63,7 @@ export class SimKernel implements KernelUapi, LiveObjectSource {
     this.features = kernelFeatures(host.kernel.release);
     for (const unit of host.units) {
       const driver = drivers.find((d) => d.vendor === unit.vendor);
-      if (driver) this.instances.set(unit.name, driver.probe(unit, this.features, host.kernel.cmdline));
+      if (driver) this.instances.set(unit.name, driver.probe(unit, this.features, host.kernel.cmdline, host.units));
     }
     host.devices.forEach((dev, i) => this.devices.set(dev.bdf, { dev, cdevIndex: i, owner: null }));
   }
