@@ -160,7 +160,7 @@ export class PCITopology {
     const taken = bus.devices.get(devfn);
     if (taken) {
       throw new QemuError(
-        `PCI: slot ${PCI_SLOT(devfn)} function ${PCI_FUNC(devfn)} not available for ${typeName}, in use by ${taken.typeName}${taken.id ? `,id="${taken.id}"` : ''}`,
+        `PCI: slot ${PCI_SLOT(devfn)} function ${PCI_FUNC(devfn)} not available for ${typeName}, in use by ${taken.typeName},id=${taken.id ?? '(null)'}`,
         'realize',
       );
     }
