@@ -10,6 +10,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandDef>>> = {
   suite: async () => (await import('./suite.js')).command,
   plugins: async () => (await import('./plugins.js')).command,
   hosts: async () => (await import('./hosts.js')).command,
+  fleet: async () => (await import('./fleet.js')).command,
+  migrate: async () => (await import('./migrate.js')).command,
   'new-plugin': async () => (await import('./new-plugin.js')).command,
   help: async () => (await import('./help-command.js')).command,
 };
