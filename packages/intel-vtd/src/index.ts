@@ -16,4 +16,5 @@ export * from './vmm/flags.js';
 export * from './vmm/address-space.js';
 export * from './vmm/intel-iommu.js';
 export * from './vmm/plugin.js';
+export * from './suite-rules.js';
 export * from './register.js';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Trace } from '@viommu/core';
+import { INTEL_SUITE_RULES } from '@viommu/intel-vtd';
 import { listHosts } from '../src/hosts/index.js';
 import { BUILTIN_SUITE_RULES, generateScenarios } from '../src/suite/generate.js';
 import { compare, formatSuite, runSuite } from '../src/suite/run.js';
@@ -21,7 +22,7 @@ describe('viommu suite', () => {
     const a = await runSuite({ vendors: ['arm'] });
     const b = await runSuite({ vendors: ['arm'] });
     expect(formatSuite(a, { verbose: true })).to.equal(formatSuite(b, { verbose: true }));
-    const ids = generateScenarios(listHosts(), BUILTIN_SUITE_RULES).map((s) => s.id);
+    const ids = generateScenarios(listHosts(), [INTEL_SUITE_RULES, ...BUILTIN_SUITE_RULES]).map((s) => s.id);
     expect(new Set(ids).size).to.equal(ids.length);
   });
 
