@@ -20,6 +20,7 @@ import {
   type IovaRange,
   type KernelFeatures,
 } from '@viommu/core';
+import { irqRemappingEnabled } from './irq-remapping.js';
 import { parseIntelIommuCmdline, VtdUnitCaps } from './unit.js';
 
 /** `IOAPIC_RANGE_START`..`IOAPIC_RANGE_END`: the x86 MSI window `intel_iommu_get_resv_regions` reserves. */
@@ -63,16 +64,16 @@ export function vtdPgsizeBitmap(superpage: number): bigint {
 /**
  * The Linux `intel-iommu` driver (`drivers/iommu/intel/`), as the simulated kernel calls it.
  * Units carry the raw `cap` and `ecap` registers; `intel_iommu=sm_on|sm_off|sp_off` on the
- * command line is honoured.
+ * command line is honoured, and `intremap=off`/`nointremap` with ECAP.IR decide MSI isolation.
  */
 export class IntelIommuDriver implements IommuDriver {
   readonly name = 'intel-iommu';
   readonly vendor = 'intel';
 
-  probe(unit: HostIommuUnit, features: KernelFeatures, cmdline: string): IommuInstance {
+  probe(unit: HostIommuUnit, features: KernelFeatures, cmdline: string, units: readonly HostIommuUnit[] = [unit]): IommuInstance {
     const caps = new VtdUnitCaps(unit, parseIntelIommuCmdline(cmdline));
     if (caps.agaw < 0) throw new KernelError('ENODEV', 'alloc_iommu', `${unit.name}: cannot get a valid agaw (SAGAW 0)`);
-    return new IntelIommuInstance(this, unit, caps, features);
+    return new IntelIommuInstance(this, unit, caps, features, irqRemappingEnabled(units, cmdline));
   }
 }
 
@@ -90,6 +91,8 @@ export class IntelIommuInstance implements IommuInstance {
     readonly unit: HostIommuUnit,
     readonly caps: VtdUnitCaps,
     readonly kernel: KernelFeatures,
+    /** `irq_remapping_enabled`: host-wide, decided over every DRHD at boot. */
+    readonly irqRemapping = true,
   ) {
     this.defaultStage = caps.firstStage ? 'first' : 'second';
     const d = this.#domain(this.defaultStage, false, false);
@@ -139,6 +142,11 @@ export class IntelIommuInstance implements IommuInstance {
     const log2 = dev.pasidLog2 ?? 0;
     if (!this.caps.pasid || log2 === 0) return 0;
     return 2 ** Math.min(log2, this.caps.pss + 1);
+  }
+
+  /** `msi_device_has_isolated_msi`: the IR domain is `IRQ_DOMAIN_FLAG_ISOLATED_MSI` while interrupt remapping is on. */
+  isolatedMsi(_dev: HostPciDevice): boolean {
+    return this.irqRemapping;
   }
 
   /** `intel_iommu_get_resv_regions`: the IOAPIC/MSI window (`IOMMU_RESV_MSI`). RMRRs are not modelled. */

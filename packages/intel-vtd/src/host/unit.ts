@@ -95,6 +95,10 @@ export class VtdUnitCaps {
   get secondStage(): boolean {
     return !this.sm || this.ecapBit(46);
   }
+  /** `ecap_ir_support`: interrupt remapping (ECAP.IR, bit 3). */
+  get irSupport(): boolean {
+    return this.ecapBit(3);
+  }
   /** `ecap_sc_support`. */
   get snoopControl(): boolean {
     return this.ecapBit(7);
