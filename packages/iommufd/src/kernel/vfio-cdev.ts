@@ -1,4 +1,5 @@
 import {
+  kernelBoolParam,
   KernelError,
   VFIO_DEVICE_ATTACH_PASID,
   type IoctlName,
@@ -51,7 +52,11 @@ export class VfioCdevFile implements SimFile {
     }
   }
 
-  /** `vfio_df_ioctl_bind_iommufd`. */
+  /**
+   * `vfio_df_ioctl_bind_iommufd`: the iommufd, then `iommufd_device_bind`:
+   * MSI isolation of every device of the group (EPERM unless `iommufd.allow_unsafe_interrupts`)
+   * and `iommu_device_claim_dma_owner` (EBUSY when another iommufd owns the group).
+   */
   #bind(arg: VfioDeviceBindIommufd): { out_devid: number } {
     const call = 'VFIO_DEVICE_BIND_IOMMUFD';
     if (arg.flags || arg.iommufd < 0) throw new KernelError('EINVAL', call, 'flags or iommufd');
@@ -61,10 +66,15 @@ export class VfioCdevFile implements SimFile {
     if (!(file instanceof IommufdCtx)) throw new KernelError('EBADFD', call, `fd ${arg.iommufd} is not an iommufd`);
     const inst = this.kernel.iommuOf(this.state.dev);
     if (!inst) throw new KernelError('ENODEV', call, `${this.state.dev.bdf} has no IOMMU driver`);
-    // iommu_device_claim_dma_owner: the group has one DMA owner (a VFIO container or one iommufd)
-    for (const peer of this.kernel.groupDevices(this.state.dev.group)) {
+    const group = this.kernel.groupDevices(this.state.dev.group);
+    // iommu_group_has_isolated_msi: every device of the group
+    const unsafe = group.find((peer) => this.kernel.iommuOf(peer.dev)?.isolatedMsi?.(peer.dev) === false);
+    if (unsafe && !kernelBoolParam(this.kernel.host.kernel, 'iommufd.allow_unsafe_interrupts')) {
+      throw new KernelError('EPERM', call, `iommufd_device_bind: MSI interrupts of ${unsafe.dev.bdf} cannot be isolated by the platform`);
+    }
+    for (const peer of group) {
       const owner = peer.owner === 'group' ? 'its VFIO group' : peer.owner === 'cdev' && this.bindings.get(peer.dev.bdf) !== file ? 'another iommufd' : null;
-      if (owner) throw new KernelError('EBUSY', call, `group ${this.state.dev.group} is owned by ${owner} (${peer.dev.bdf})`);
+      if (owner) throw new KernelError('EBUSY', call, `iommu_device_claim_dma_owner: group ${this.state.dev.group} is owned by ${owner} (${peer.dev.bdf})`);
     }
     const dev = file.bindDevice((id) => ({ kind: 'device', id, state: this.state, inst, attached: null, vdevice: null }));
     this.state.owner = 'cdev';
