@@ -53,28 +53,32 @@ export class VfioCdevFile implements SimFile {
   }
 
   /**
-   * `vfio_df_ioctl_bind_iommufd`: the iommufd, then `iommufd_device_bind`:
+   * `vfio_df_ioctl_bind_iommufd`: `vfio_device_block_group` (EBUSY while the group is held
+   * through `/dev/vfio/N`, `group->opened_file`), then the iommufd, then `iommufd_device_bind`:
    * MSI isolation of every device of the group (EPERM unless `iommufd.allow_unsafe_interrupts`)
    * and `iommu_device_claim_dma_owner` (EBUSY when another iommufd owns the group).
    */
   #bind(arg: VfioDeviceBindIommufd): { out_devid: number } {
     const call = 'VFIO_DEVICE_BIND_IOMMUFD';
     if (arg.flags || arg.iommufd < 0) throw new KernelError('EINVAL', call, 'flags or iommufd');
+    const group = this.kernel.groupDevices(this.state.dev.group);
+    const viaGroup = group.find((peer) => peer.owner === 'group');
+    if (viaGroup) throw new KernelError('EBUSY', call, `vfio_device_block_group: group ${this.state.dev.group} is open through /dev/vfio/${this.state.dev.group} (${viaGroup.dev.bdf})`);
     if (this.#bound || this.state.owner === 'cdev') throw new KernelError('EINVAL', call, 'device already bound');
     const file = this.kernel.file(arg.iommufd);
     if (!file) throw new KernelError('EBADF', call, `fd ${arg.iommufd}`);
     if (!(file instanceof IommufdCtx)) throw new KernelError('EBADFD', call, `fd ${arg.iommufd} is not an iommufd`);
     const inst = this.kernel.iommuOf(this.state.dev);
     if (!inst) throw new KernelError('ENODEV', call, `${this.state.dev.bdf} has no IOMMU driver`);
-    const group = this.kernel.groupDevices(this.state.dev.group);
     // iommu_group_has_isolated_msi: every device of the group
     const unsafe = group.find((peer) => this.kernel.iommuOf(peer.dev)?.isolatedMsi?.(peer.dev) === false);
     if (unsafe && !kernelBoolParam(this.kernel.host.kernel, 'iommufd.allow_unsafe_interrupts')) {
       throw new KernelError('EPERM', call, `iommufd_device_bind: MSI interrupts of ${unsafe.dev.bdf} cannot be isolated by the platform`);
     }
     for (const peer of group) {
-      const owner = peer.owner === 'group' ? 'its VFIO group' : peer.owner === 'cdev' && this.bindings.get(peer.dev.bdf) !== file ? 'another iommufd' : null;
-      if (owner) throw new KernelError('EBUSY', call, `iommu_device_claim_dma_owner: group ${this.state.dev.group} is owned by ${owner} (${peer.dev.bdf})`);
+      if (peer.owner === 'cdev' && this.bindings.get(peer.dev.bdf) !== file) {
+        throw new KernelError('EBUSY', call, `iommu_device_claim_dma_owner: group ${this.state.dev.group} is owned by another iommufd (${peer.dev.bdf})`);
+      }
     }
     const dev = file.bindDevice((id) => ({ kind: 'device', id, state: this.state, inst, attached: null, vdevice: null }));
     this.state.owner = 'cdev';
