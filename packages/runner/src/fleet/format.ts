@@ -30,14 +30,15 @@ export function formatFleet(plan: FleetPlan, opts: { sample?: number } = {}): st
   const n = opts.sample ?? 4;
   const total = plan.hostIds.length;
   const width = Math.max(5, ...plan.placements.map((p) => p.shape.length));
+  const col = Math.max(6, String(total).length * 2 + 1);
   const lines = [
     `profile ${plan.profile}: ${total} hosts in ${plan.classes.length} classes, ${plan.placements.length} shapes, ${plan.scenarios} scenarios run`,
-    `${'shape'.padEnd(width)}  ${'placed'.padStart(String(total).length * 2 + 1)}  hosts`,
+    `${'shape'.padEnd(width)}  ${'placed'.padStart(col)}  hosts`,
   ];
   for (const p of plan.placements) {
-    const placed = `${p.acceptedCount}/${total}`.padStart(String(total).length * 2 + 1);
+    const placed = `${p.acceptedCount}/${total}`.padStart(col);
     lines.push(`${p.shape.padEnd(width)}  ${placed}  ${p.acceptedCount ? some(hostsOf(plan, p.accepted), n) : '-'}`);
-    for (const g of p.refused) lines.push(`${''.padEnd(width)}  ${String(g.count).padStart(String(total).length * 2 + 1)}  refused: ${g.outcome.reason} (${some(hostsOf(plan, g.classes), n)})`);
+    for (const g of p.refused) lines.push(`${''.padEnd(width)}  ${String(g.count).padStart(col)}  refused: ${g.outcome.reason} (${some(hostsOf(plan, g.classes), n)})`);
   }
   return lines.join('\n');
 }

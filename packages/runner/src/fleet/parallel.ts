@@ -16,8 +16,8 @@ export interface WorkerInput {
 export const JOBS_PER_WORKER = 2048;
 
 /** How many worker threads `jobs` scenarios deserve, up to `max` (0: run in this thread). */
-export function workersFor(jobs: number, max: number): number {
-  const n = Math.min(max, Math.floor(jobs / JOBS_PER_WORKER));
+export function workersFor(jobs: number, max: number, perWorker = JOBS_PER_WORKER): number {
+  const n = Math.min(max, Math.floor(jobs / perWorker));
   return n >= 2 ? n : 0;
 }
 

@@ -49,6 +49,8 @@ export function hostsOf(plan: FleetPlan, classes: readonly number[]): string[] {
 export interface FleetOptions {
   /** Upper bound on worker threads (default: the machine's available parallelism; 0 forces one thread). */
   readonly maxWorkers?: number;
+  /** Scenarios each worker thread must have before threads are used (default `JOBS_PER_WORKER`). */
+  readonly jobsPerWorker?: number;
   /** Where plugin discovery looks, in worker threads too. */
   readonly cwd?: string;
 }
@@ -94,7 +96,7 @@ export async function planFleet(
       return j;
     });
   });
-  const workers = workersFor(jobs.length, opts.maxWorkers ?? availableParallelism());
+  const workers = workersFor(jobs.length, opts.maxWorkers ?? availableParallelism(), opts.jobsPerWorker);
   const outcomes = await runParallel(comp, shapes.map((s) => s.vm), jobs, profile, workers, opts.cwd ?? process.cwd());
   const size = (cs: readonly number[]) => cs.reduce((n, c) => n + members[c]!.length, 0);
   const placements = shapes.map((s, si): ShapePlacement => {
