@@ -1,5 +1,6 @@
 import {
   field,
+  kernelBoolParam,
   suiteBackendRule,
   testBit,
   type HostModel,
@@ -51,6 +52,33 @@ function nesting(host: HostModel, ecap: bigint): boolean {
   return scalable(host, ecap) && testBit(ecap, 26);
 }
 
+/**
+ * MSI isolation: interrupt remapping is on when every DRHD has ECAP.IR (3) and the command line
+ * keeps it (`nointremap`, `intremap=off`; drivers/iommu/irq_remapping.c). Without it VFIO's
+ * attach is EPERM (type1 `vfio_iommu_type1_attach_group`, iommufd `iommufd_device_bind`) unless
+ * the backend's `allow_unsafe_interrupts` is set.
+ */
+function msiRule(i: RuleInput): Expected | undefined {
+  let off = false;
+  for (const w of i.host.kernel.cmdline.split(/\s+/)) {
+    if (w === 'nointremap') off = true;
+    if (w.startsWith('intremap=')) for (const o of w.slice(9).split(',')) off = o.startsWith('off') ? true : o.startsWith('on') ? false : off;
+  }
+  const drhds = i.host.units.filter((u) => u.vendor === 'intel');
+  if (!off && drhds.every((u) => testBit(u.registers.ecap ?? 0n, 3))) return undefined;
+  const param = i.backend === 'legacy' ? 'vfio_iommu_type1.allow_unsafe_interrupts' : 'iommufd.allow_unsafe_interrupts';
+  if (kernelBoolParam(i.host.kernel, param)) return undefined;
+  return {
+    ok: false,
+    contains: i.backend === 'legacy' ? 'Failed to set iommu for container: Operation not permitted' : 'Operation not permitted',
+    stage: 'vfio-attach',
+    why: `no interrupt remapping (ECAP.IR or intremap=off) and ${param} unset`,
+  };
+}
+
+/** The attach-time refusals: the backend, then MSI isolation. */
+const attachRule = (i: RuleInput): Expected | undefined => suiteBackendRule(i) ?? msiRule(i);
+
 const QEMU_DEFAULT_AW: Readonly<Record<ProfileId, number>> = { '7.2': 39, '10.0': 48, '10.2': 48, upstream: 48 };
 const HAS_HOST_IOMMU_DEVICE: Readonly<Record<ProfileId, boolean>> = { '7.2': false, '10.0': true, '10.2': true, upstream: true };
 
@@ -76,14 +104,14 @@ const OK: Expected = { ok: true, why: 'fits' };
 const defaultAw: PropertySet = {
   name: 'caching-mode',
   vmArgs: () => [...MACHINE, '-device', 'intel-iommu,caching-mode=on'],
-  expect: (i) => suiteBackendRule(i) ?? awRule(i, QEMU_DEFAULT_AW[i.profile]) ?? OK,
+  expect: (i) => attachRule(i) ?? awRule(i, QEMU_DEFAULT_AW[i.profile]) ?? OK,
 };
 
 /** `caching-mode=on,aw-bits=39`: fits every VT-d unit (MGAW ≥ 39). */
 const aw39: PropertySet = {
   name: 'aw-bits=39',
   vmArgs: () => [...MACHINE, '-device', 'intel-iommu,caching-mode=on,aw-bits=39'],
-  expect: (i) => suiteBackendRule(i) ?? awRule(i, 39) ?? OK,
+  expect: (i) => attachRule(i) ?? awRule(i, 39) ?? OK,
 };
 
 /** First-stage translation for the guest: `x-flts=on` (10.0, 10.2), `fsts=on` (upstream); absent in 7.2. */
@@ -95,7 +123,7 @@ const firstStage: PropertySet = {
     p === 'upstream' ? 'intel-iommu,caching-mode=on,scalable-mode=on,fsts=on' : 'intel-iommu,caching-mode=on,x-scalable-mode=on,x-flts=on',
   ],
   expect(i) {
-    const backend = suiteBackendRule(i);
+    const backend = attachRule(i);
     if (backend?.stage === 'option-parse') return backend;
     if (i.profile === '7.2') return { ok: false, message: "Property 'intel-iommu.x-flts' not found", stage: 'option-parse', why: 'QEMU 7.2 has no x-flts' };
     if (backend) return backend;

@@ -63,4 +63,15 @@ describe('intel-iommu suite rules', () => {
     expect(expectOf('flts', host(UNITS.serverNoSm), 'upstream')).to.include({ ok: false, stage: 'vfio-attach' });
     expect(expectOf('flts', host(UNITS.serverNested, 'intel_iommu=on,sm_off'), 'upstream')).to.include({ ok: false, stage: 'vfio-attach' });
   });
+
+  it('no interrupt remapping (intel-067: ECAP 0x1000, IR clear; or intremap=off): VFIO attach is EPERM unless allow_unsafe_interrupts', () => {
+    const noIr: HostIommuUnit = { name: 'dmar0', vendor: 'intel', registers: { cap: 0xc9008020e30272n, ecap: 0x1000n } };
+    expect(expectOf('aw-bits=39', host(noIr), '7.2', 'legacy')).to.deep.include({ ok: false, contains: 'Failed to set iommu for container: Operation not permitted', stage: 'vfio-attach' });
+    expect(expectOf('aw-bits=39', host(noIr), '10.0', 'iommufd')).to.deep.include({ ok: false, contains: 'Operation not permitted', stage: 'vfio-attach' });
+    expect(expectOf('aw-bits=39', host(UNITS.serverNested, 'intel_iommu=on nointremap'), '10.0', 'legacy')).to.include({ ok: false, stage: 'vfio-attach' });
+    const unsafe = { ...host(noIr), kernel: { ...host(noIr).kernel, params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'Y' } } };
+    expect(expectOf('aw-bits=39', unsafe, '7.2', 'legacy')).to.include({ ok: true });
+    expect(expectOf('aw-bits=39', unsafe, '10.0', 'legacy')).to.deep.include({ ok: false, message: 'vfio 0000:17:00.0: Failed to set vIOMMU: aw-bits 39 > host aw-bits 36' });
+    expect(expectOf('aw-bits=39', unsafe, '10.0', 'iommufd')).to.include({ ok: false, stage: 'vfio-attach' });
+  });
 });
