@@ -14,4 +14,5 @@ export * from './machine.js';
 export * from './options.js';
 export * from './device.js';
 export * from './plugin.js';
+export * from './suite-rules.js';
 export * from './register.js';
