@@ -1,2 +1,0 @@
-/** The vendor-neutral backend expectation every rule starts with; plugins use the same one from core. */
-export { suiteBackendRule as backendRule } from '@viommu/core';
