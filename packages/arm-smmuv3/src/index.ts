@@ -18,4 +18,5 @@ export * from './vmm/accel-compat.js';
 export * from './vmm/accel.js';
 export * from './vmm/smmuv3.js';
 export * from './vmm/plugin.js';
+export * from './suite-rules.js';
 export * from './register.js';
