@@ -7,7 +7,8 @@ import { hex, type HostIommuUnit, type HostModel, type HostPciDevice } from '@vi
  * their IOMMU groups (group viability), each with its placement facts (BDF, unit, group,
  * driver, PASID, ATS), and the IOMMU units those devices sit behind (registers, base,
  * version, vendor extras). Ids, descriptions, provenance, assumptions, other devices and other
- * units are not read.
+ * units are not read. Keys list fields in the order the host gives them: two hosts listing equal
+ * facts in another order get two keys (one more scenario), never one key for different facts.
  */
 
 /** The devices of `host` the decision reads: those at `bdfs` (all when undefined) and their group-mates, in host order. */
@@ -20,8 +21,8 @@ function readDevices(host: HostModel, bdfs: ReadonlySet<string> | undefined): Ho
 
 function unitKey(u: HostIommuUnit): string {
   let s = `${u.name}|${u.vendor}|${u.regBase === undefined ? '' : hex(u.regBase)}|${u.version ?? ''}|`;
-  for (const k of Object.keys(u.registers).sort()) s += `${k}=${hex(u.registers[k]!)},`;
-  if (u.extra) for (const k of Object.keys(u.extra).sort()) {
+  for (const k in u.registers) s += `${k}=${u.registers[k]!.toString(16)},`;
+  if (u.extra) for (const k in u.extra) {
     const v = u.extra[k]!;
     s += `;${k}=${typeof v === 'bigint' ? hex(v) : `${typeof v}:${String(v)}`}`;
   }
@@ -40,7 +41,7 @@ export function decisionKey(host: HostModel, bdfs?: ReadonlySet<string>): string
   const devices = readDevices(host, bdfs);
   const k = host.kernel;
   let key = `${host.arch}\n${k.release}\n${k.cmdline}\n${k.iommufd ? 1 : 0}${k.vfioCdev ? 1 : 0}${k.vfioType1 ? 1 : 0}\n`;
-  if (k.params) for (const p of Object.keys(k.params).sort()) key += `${p}=${k.params[p]}\n`;
+  if (k.params) for (const p in k.params) key += `${p}=${k.params[p]}\n`;
   for (const u of readUnits(host, devices)) key += `U ${unitKey(u)}\n`;
   for (const d of devices) key += `D ${deviceKey(d)}\n`;
   return key;
