@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process';
+
+/** One benchmark figure as `npm run bench -- --json` prints it. */
+export interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** The goal as text (`≤ 1.5`), or null for a figure reported as measured. */
+  readonly goal: string | null;
+  /** Whether `value` meets the goal (null without one). */
+  readonly met: boolean | null;
+  /** What the figure was measured against, for people. */
+  readonly note?: string;
+}
+
+/** A figure with a goal `value op bound`. */
+export function figure(name: string, value: number, unit: string, op: '<=' | '>=' | '<', bound: number, note?: string): Figure {
+  const met = op === '<=' ? value <= bound : op === '>=' ? value >= bound : value < bound;
+  return { name, value: round(value), unit, goal: `${op === '<=' ? '≤' : op === '>=' ? '≥' : '<'} ${bound}`, met, ...(note ? { note } : {}) };
+}
+
+/** A figure reported as measured. */
+export function measured(name: string, value: number, unit: string, note?: string): Figure {
+  return { name, value: round(value), unit, goal: null, met: null, ...(note ? { note } : {}) };
+}
+
+function round(v: number): number {
+  return Number(v >= 100 ? v.toFixed(0) : v.toPrecision(3));
+}
+
+/** Median of the wall times (ms) of `runs` launches of a process, after one warm-up launch (page cache). */
+export function coldStart(cmd: string, args: readonly string[], input: string | undefined, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const t = performance.now();
+    const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
+    const ms = performance.now() - t;
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    if (i > 0) times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
