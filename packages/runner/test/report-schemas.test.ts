@@ -20,7 +20,7 @@ describe('report: JSON Schemas, checked with Ajv', () => {
   };
 
   it('each published schema compiles in strict mode under its urn id', () => {
-    for (const n of ['verdict', 'suite-result', 'scenario'] as const) {
+    for (const n of ['verdict', 'suite-result', 'scenario', 'scenario-run'] as const) {
       expect(loadSchema(n).$id).to.equal(`urn:viommu:${n}:1`);
       expect(validator(n)).to.be.a('function');
     }
@@ -67,10 +67,13 @@ describe('report: JSON Schemas, checked with Ajv', () => {
     const json = viommu(['check', '--scenario', p, '--json']);
     const runs = JSON.parse(json.out);
     expect(runs.map((r: { name: string }) => r.name)).to.deep.equal(['W520 iommufd', `${p}#2`]);
-    for (const r of runs) checkSchema('verdict', r.verdict, r.name);
+    checkSchema('scenario-run', runs, 'check --scenario --json');
     const wrong = viommu(['check', '--scenario', file('wrong.json', { host: 'intel-001', qemu: '10.0', qemuArgs: Q35_FD, expect: { ok: true } }), '--no-trace']);
     expect(wrong.code).to.equal(1);
     expect(wrong.out).to.match(/^== .*wrong\.json#1: NOT AS EXPECTED \(expected QEMU to start\)\n/);
+    const wrongJson = JSON.parse(viommu(['check', '--scenario', join(dir, 'wrong.json'), '--json']).out);
+    checkSchema('scenario-run', wrongJson, 'check --scenario --json');
+    expect(wrongJson[0].unmet).to.equal('expected QEMU to start');
   });
 
   it('the scenario file of docs/reports.md validates and meets its expectations', () => {

@@ -3,8 +3,8 @@ import { InputError } from '@viommu/core';
 import { readFileSync } from 'node:fs';
 
 /** The JSON Schemas this package publishes in `schemas/` (besides the host profile's). */
-export type SchemaName = 'verdict' | 'suite-result' | 'scenario';
-const NAMES: readonly SchemaName[] = ['verdict', 'suite-result', 'scenario'];
+export type SchemaName = 'verdict' | 'suite-result' | 'scenario' | 'scenario-run';
+const NAMES: readonly SchemaName[] = ['verdict', 'suite-result', 'scenario', 'scenario-run'];
 
 /** A published schema as JSON. */
 export function loadSchema(name: SchemaName): Record<string, unknown> {
