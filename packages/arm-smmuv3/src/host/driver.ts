@@ -75,6 +75,9 @@ export function smmuUnitRegisters(unit: HostIommuUnit): SmmuIdRegs {
  * `ias`, `oas` in `extra` (then the registers are rebuilt by `idRegsFromFeatures`).
  * Firmware facts come from `extra`: `coherent` (default IDR0.COHACC), `options` (the option
  * mask), `canwbs` (IORT: the root complex forces write-back cacheable; default = coherent).
+ * There is no `isolatedMsi`: a device's MSI isolation is its MSI domain's (the GICv3 ITS sets
+ * `IRQ_DOMAIN_FLAG_ISOLATED_MSI`), not the SMMU's — `msi_domain absent` (`arm_smmu_setup_msis`)
+ * only says the SMMU's own queue interrupts are wired.
  */
 export class ArmSmmuV3Driver implements IommuDriver {
   readonly name = 'arm-smmu-v3';
