@@ -20,6 +20,6 @@ export { loadVm } from './input/load-vm.js';
 export type { MachineOption, OptionEntry, VmConfig } from './input/vm-config.js';
 export { BUILTIN_PACKAGES, discoverPlugins, type Discovery, type PluginPackage } from './plugins/discovery.js';
 export { runSuite, formatSuite, suiteToJson, type ScenarioResult, type SuiteResult } from './suite/run.js';
-export { generateScenarios, BUILTIN_SUITE_RULES, type SuiteFilter } from './suite/generate.js';
+export { generateScenarios, type SuiteFilter } from './suite/generate.js';
 export { viommuRegisters, type RegsLine } from './regs/registers.js';
 export * from './hosts/index.js';

@@ -2,14 +2,14 @@ import { DEFAULT_PROFILE, findProfile, InputError, SUITE_RULES } from '@viommu/c
 import { listHosts } from '../hosts/index.js';
 import { parseQemuArgs } from '../input/qemu-args.js';
 import { resolveAllOrNone, type Composition } from '../scenario/compose.js';
-import { generateScenarios, suiteRules, type SuiteFilter } from '../suite/generate.js';
+import { generateScenarios, type SuiteFilter } from '../suite/generate.js';
 import type { SweepScenario } from './sweep.js';
 
 /** The suite's scenarios (every package's suite rules over the catalogue hosts the kernel model probes). */
 export function suiteSweepScenarios(comp: Composition, filter: SuiteFilter = {}): SweepScenario[] {
   const registry = comp.root.createChildContainer();
   for (const p of comp.packages) p.register(registry);
-  const rules = suiteRules(resolveAllOrNone(registry, SUITE_RULES));
+  const rules = resolveAllOrNone(registry, SUITE_RULES);
   const hosts = listHosts().filter((h) => {
     try {
       comp.scenario(h, DEFAULT_PROFILE);

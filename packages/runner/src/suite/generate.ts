@@ -8,19 +8,7 @@ import {
   type SuitePlacement as Placement,
   type SuiteRules,
 } from '@viommu/core';
-import { ARM_RULES } from './arm-rules.js';
 import { BACKENDS, PLACEMENTS, type SuiteScenario } from './model.js';
-
-/**
- * Suite rules the runner carries for built-in vIOMMUs whose package registers none under
- * `SUITE_RULES`; a package's own rules for the same type replace these.
- */
-export const BUILTIN_SUITE_RULES: readonly SuiteRules[] = [ARM_RULES];
-
-/** The rules to run: every package's, then the built-in ones for types no package covers. */
-export function suiteRules(fromPackages: readonly SuiteRules[]): SuiteRules[] {
-  return [...fromPackages, ...BUILTIN_SUITE_RULES.filter((b) => !fromPackages.some((p) => p.typeName === b.typeName))];
-}
 
 /** Bridges and `vfio-pci` options of a placement. */
 function placementArgs(p: Placement): { devices: string[]; vfio: string } {

@@ -4,7 +4,7 @@ import { parseQemuArgs } from '../input/qemu-args.js';
 import { Composition, resolveAllOrNone } from '../scenario/compose.js';
 import { runScenario } from '../scenario/engine.js';
 import type { Verdict } from '../scenario/verdict.js';
-import { generateScenarios, suiteRules, type SuiteFilter } from './generate.js';
+import { generateScenarios, type SuiteFilter } from './generate.js';
 import type { SuiteScenario } from './model.js';
 import { coloursFor, type Colours } from '../progress/colour.js';
 
@@ -44,15 +44,15 @@ export function compare(expected: SuiteExpected, v: Verdict): string | undefined
 }
 
 /**
- * Generates the scenarios of every vIOMMU's suite rules (`SUITE_RULES` from the packages, the
- * runner's own for built-ins without any) over the embedded catalogue and runs each in its own
- * container. `onProgress(done, total)` is called before each scenario and once at the end.
+ * Generates the scenarios of every vIOMMU's suite rules (`SUITE_RULES` from the packages) over
+ * the embedded catalogue and runs each in its own container. `onProgress(done, total)` is called
+ * before each scenario and once at the end.
  */
 export async function runSuite(filter: SuiteFilter = {}, onProgress?: (done: number, total: number) => void): Promise<SuiteResult> {
   const comp = await Composition.create();
   const registry = comp.root.createChildContainer();
   for (const p of comp.packages) p.register(registry);
-  const rules = suiteRules(resolveAllOrNone(registry, SUITE_RULES));
+  const rules = resolveAllOrNone(registry, SUITE_RULES);
   for (const v of filter.vendors ?? []) {
     if (!rules.some((r) => r.vendor === v)) throw new InputError(`no suite rules for vendor '${v}' (vendors: ${rules.map((r) => r.vendor).join(', ')})`, 'suite --vendor');
   }
