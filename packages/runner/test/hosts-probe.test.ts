@@ -22,6 +22,7 @@ const CLIENT = {
   'dev/vfio/vfio': '',
   'dev/vfio/devices/vfio0': '',
   'sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts': 'N\n',
+  'sys/module/iommufd/parameters/allow_unsafe_interrupts': 'Y\n',
 };
 
 describe('probeHost (a tree standing for /)', () => {
@@ -44,7 +45,7 @@ describe('probeHost (a tree standing for /)', () => {
         iommufd: true,
         vfioCdev: true,
         vfioType1: true,
-        params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'N' },
+        params: { 'vfio_iommu_type1.allow_unsafe_interrupts': 'N', 'iommufd.allow_unsafe_interrupts': 'Y' },
       },
       units: [
         { name: 'dmar0', vendor: 'intel', registers: { cap: 0xc9de008cee690462n, ecap: 0x12ca9a00f0ef5en }, regBase: 0xfc800000n, version: '7:0' },

@@ -100,14 +100,18 @@ export function readHostFs(fs: HostFs, logs: readonly { lines: readonly string[]
     ? { iommufd: fs.exists('/dev/iommu'), vfioCdev: fs.exists('/dev/vfio/devices'), vfioType1: fs.exists('/dev/vfio/vfio') }
     : undefined;
   if (devNodes) found.push(`/dev: iommu ${devNodes.iommufd ? 'present' : 'absent'}, vfio/devices ${devNodes.vfioCdev ? 'present' : 'absent'}, vfio/vfio ${devNodes.vfioType1 ? 'present' : 'absent'}`);
-  const unsafe = fs.read('/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts')?.trim();
+  const params: Record<string, string> = {};
+  for (const mod of ['vfio_iommu_type1', 'iommufd']) {
+    const v = fs.read(`/sys/module/${mod}/parameters/allow_unsafe_interrupts`)?.trim();
+    if (v) params[`${mod}.allow_unsafe_interrupts`] = v;
+  }
   const kernel = defaultKernel(
     vendor,
     {
       ...((osrelease ?? release) ? { release: osrelease ?? release } : {}),
       ...((proc ?? cmdline) !== undefined ? { cmdline: proc ?? cmdline } : {}),
       ...(devNodes ? { nodes: devNodes } : {}),
-      ...(unsafe ? { params: { 'vfio_iommu_type1.allow_unsafe_interrupts': unsafe } } : {}),
+      ...(Object.keys(params).length ? { params } : {}),
     },
     assumed,
   );
