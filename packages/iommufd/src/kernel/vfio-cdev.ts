@@ -63,7 +63,10 @@ export class VfioCdevFile implements SimFile {
     if (arg.flags || arg.iommufd < 0) throw new KernelError('EINVAL', call, 'flags or iommufd');
     const group = this.kernel.groupDevices(this.state.dev.group);
     const viaGroup = group.find((peer) => peer.owner === 'group');
-    if (viaGroup) throw new KernelError('EBUSY', call, `vfio_device_block_group: group ${this.state.dev.group} is open through /dev/vfio/${this.state.dev.group} (${viaGroup.dev.bdf})`);
+    if (viaGroup) {
+      const g = this.state.dev.group;
+      throw new KernelError('EBUSY', call, `vfio_device_block_group: group ${g} is open through /dev/vfio/${g} (${viaGroup.dev.bdf})`);
+    }
     if (this.#bound || this.state.owner === 'cdev') throw new KernelError('EINVAL', call, 'device already bound');
     const file = this.kernel.file(arg.iommufd);
     if (!file) throw new KernelError('EBADF', call, `fd ${arg.iommufd}`);
