@@ -1,4 +1,4 @@
-import { kernelVersion, type HostKernelModel } from '@viommu/core';
+import { kernelBoolParam, kernelVersion, type HostKernelModel } from '@viommu/core';
 
 /**
  * What the VFIO type1 code does differently across kernel releases, as data (the mainline
@@ -33,12 +33,10 @@ export interface Type1Env {
 /** Reads a host kernel model into the type1 environment. */
 export function type1Env(kernel: HostKernelModel): Type1Env {
   const limit = kernel.params?.['vfio_iommu_type1.dma_entry_limit'];
-  const unsafe = kernel.params?.['vfio_iommu_type1.allow_unsafe_interrupts'];
   return {
     type1: kernel.vfioType1,
     traits: type1KernelTraits(kernel.release),
     dmaEntryLimit: limit === undefined ? 65535 : Number(limit),
-    // param_set_bool: y, Y, 1 (and on) are true
-    allowUnsafeInterrupts: unsafe !== undefined && /^(?:[yY1]|on)/.test(unsafe),
+    allowUnsafeInterrupts: kernelBoolParam(kernel, 'vfio_iommu_type1.allow_unsafe_interrupts'),
   };
 }
