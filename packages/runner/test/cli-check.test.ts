@@ -169,6 +169,24 @@ describe('viommu check: machine-wide errors carry no location, as QEMU prints th
     const r = viommu(['check', '--host', 'intel-001', '--qemu', '7.2', '--no-trace', '--', '-machine', 'pc-q35-99.1']);
     expect(r.out.split('\n').slice(1, 3)).to.deep.equal(['qemu-system-x86_64: unsupported machine type', 'Use -machine help to list supported machines']);
   });
+  it("the board's own functions hold their slots (qemu-system-{x86_64,aarch64} 7.2 and 10.0, -nodefaults)", () => {
+    const taken = (host: string, machine: string, addr: string) =>
+      qemuLine(viommu(['check', '--host', host, '--qemu', '10.0', '--no-trace', '--', '-machine', machine, '-nodefaults', '-device', `e1000e,addr=${addr}`]).out);
+    expect(taken('intel-068', 'q35', '0')).to.equal('qemu-system-x86_64: -device e1000e,addr=0: PCI: slot 0 function 0 not available for e1000e, in use by mch,id=(null)');
+    expect(taken('intel-068', 'q35', '1f.0')).to.equal('qemu-system-x86_64: -device e1000e,addr=1f.0: PCI: slot 31 function 0 not available for e1000e, in use by ICH9-LPC,id=(null)');
+    expect(taken('intel-068', 'q35', '1f.2')).to.equal('qemu-system-x86_64: -device e1000e,addr=1f.2: PCI: slot 31 function 2 not available for e1000e, in use by ich9-ahci,id=(null)');
+    expect(taken('intel-068', 'q35', '1f.3')).to.equal('qemu-system-x86_64: -device e1000e,addr=1f.3: PCI: slot 31 function 3 not available for e1000e, in use by ICH9-SMB,id=(null)');
+    expect(taken('intel-068', 'pc', '1.1')).to.equal('qemu-system-x86_64: -device e1000e,addr=1.1: PCI: slot 1 function 1 not available for e1000e, in use by piix3-ide,id=(null)');
+    expect(taken('intel-068', 'pc', '1.3')).to.equal('qemu-system-x86_64: -device e1000e,addr=1.3: PCI: slot 1 function 3 not available for e1000e, in use by PIIX4_PM,id=(null)');
+    expect(taken('arm-004', 'virt', '0')).to.equal('qemu-system-aarch64: -device e1000e,addr=0: PCI: slot 0 function 0 not available for e1000e, in use by gpex-root,id=(null)');
+    const off = viommu(['check', '--host', 'intel-068', '--qemu', '10.0', '--no-trace', '--', '-machine', 'q35,sata=off', '-nodefaults', '-device', 'e1000e,addr=1f.2']);
+    expect(off.code).to.equal(0);
+  });
+  it('virt: an unplaced vfio-pci takes slot 1, after gpex-root (smmu_find_add_as names the region by bus and devfn)', () => {
+    const r = viommu(['check', '--host', 'arm-004', '--qemu', '10.0', '--no-trace', '--', '-machine', 'virt,iommu=smmuv3', '-nodefaults', '-accel', 'kvm', '-device', 'vfio-pci,host=0000:01:00.0']);
+    expect(r.code).to.equal(1);
+    expect(qemuLine(r.out)).to.match(/: Region smmuv3-iommu-memory-region-8-0: device 00\.01\.0 requires iommu MAP notifier which is not currently supported$/);
+  });
 });
 
 describe('viommu hosts', () => {

@@ -27,6 +27,34 @@ const FAMILIES: Readonly<Record<string, MachineFamily>> = {
   virt: { arch: 'aarch64', prefix: 'virt-', rootBus: 'pcie.0', express: true },
 };
 
+/** A function board init puts on the root bus before any `-device`, unless `off` turns it off. */
+interface BuiltinFunction {
+  readonly typeName: string;
+  readonly devfn: number;
+  /** The `-machine` property that leaves it out when `off` (`sata`, `smbus`, `acpi`). */
+  readonly off?: string;
+}
+
+/**
+ * `pc_q35_init` (mch, ICH9 LPC, AHCI, SMBus), `pc_init1` (i440FX, PIIX3 with IDE and, with
+ * ACPI, PIIX4_PM), `create_pcie` (gpex-root): what `info pci` shows with `-nodefaults`.
+ */
+const BUILTINS: Readonly<Record<string, readonly BuiltinFunction[]>> = {
+  q35: [
+    { typeName: 'mch', devfn: 0x00 },
+    { typeName: 'ICH9-LPC', devfn: 0xf8 },
+    { typeName: 'ich9-ahci', devfn: 0xfa, off: 'sata' },
+    { typeName: 'ICH9-SMB', devfn: 0xfb, off: 'smbus' },
+  ],
+  pc: [
+    { typeName: 'i440FX', devfn: 0x00 },
+    { typeName: 'PIIX3', devfn: 0x08 },
+    { typeName: 'piix3-ide', devfn: 0x09 },
+    { typeName: 'PIIX4_PM', devfn: 0x0b, off: 'acpi' },
+  ],
+  virt: [{ typeName: 'gpex-root', devfn: 0x00 }],
+};
+
 /** The newest machine version of each profile (the alias `q35`/`virt` resolves to it). */
 const NEWEST_MACHINE: Readonly<Record<ProfileId, readonly [number, number]>> = {
   '7.2': [7, 2],
@@ -62,7 +90,8 @@ export interface BuiltMachine extends MachineContext {
 
 /**
  * `machine_run_board_init` as far as vIOMMUs care: resolves the type (alias or versioned,
- * not newer than the profile's newest), creates the root bus with `default-bus-bypass-iommu`.
+ * not newer than the profile's newest), creates the root bus with `default-bus-bypass-iommu` and
+ * the board's built-in functions.
  * @throws QemuError `unsupported machine type` (QEMU's text and hint) for a type this profile
  *   does not have.
  */
@@ -83,6 +112,10 @@ export function buildMachine(
   const compat = v && !(v[0] === newest[0] && v[1] === newest[1]) ? v : null;
   const pci = new PCITopology();
   const bypass = /^(on|yes|true)$/.test(opt.props['default-bus-bypass-iommu'] ?? '');
+  const rootBus = pci.addRootBus(f.rootBus, f.express, bypass);
+  for (const b of BUILTINS[family] ?? []) {
+    if (!(b.off && /^(off|no|false)$/.test(opt.props[b.off] ?? ''))) pci.plug({ typeName: b.typeName, bus: rootBus, devfn: b.devfn });
+  }
   const irqchip = opt.props['kernel-irqchip'];
   return {
     arch: f.arch,
@@ -93,7 +126,7 @@ export function buildMachine(
     kernelIrqchip: irqchip === 'on' || irqchip === 'off' || irqchip === 'split' ? irqchip : undefined,
     props: opt.props,
     pci,
-    rootBus: pci.addRootBus(f.rootBus, f.express, bypass),
+    rootBus,
     addressSpaceMemory: createAddressSpaceMemory(),
     viommus: [],
     globals,
