@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { planFleet } from '../fleet/index.js';
 import { Composition } from '../scenario/compose.js';
 import { benchShapes, drawHosts } from './fleet.js';
-import { coldStart, figure, measured, type Figure } from './measure.js';
+import { coldAnswer, coldStart, figure, firstAnswer, measured, type Figure } from './measure.js';
 
 /*
  * `npm run bench [-- --json]`: every figure measured side by side in this run on this machine
@@ -26,7 +26,7 @@ function qemuVersion(): string | null {
   return r.status === 0 ? (/version (\S+)/.exec(r.stdout)?.[1] ?? null) : null;
 }
 
-function startFigures(qemu: string | null): Figure[] {
+async function startFigures(qemu: string | null): Promise<Figure[]> {
   const node = coldStart(NODE, ['-e', '0'], undefined, RUNS);
   const regs = coldStart(NODE, [CLI, 'regs', '--qemu', '7.2', VIOMMU_DEV], undefined, RUNS);
   const check = coldStart(NODE, [CLI, 'check', '--host', 'intel-016', '--qemu', '7.2', '--no-trace', '--', ...MACHINE, '-device', VIOMMU_DEV, '-device', 'vfio-pci,host=0000:01:00.0'], undefined, RUNS);
@@ -36,7 +36,7 @@ function startFigures(qemu: string | null): Figure[] {
     figure('viommu check cold start / node -e 0', check / node, 'ratio', '<=', 1.5, `${check.toFixed(1)} ms`),
   ];
   if (qemu) {
-    const q = coldStart(QEMU, qemuArgs(VIOMMU_DEV), READ_CAP, RUNS);
+    const q = await coldAnswer(QEMU, qemuArgs(VIOMMU_DEV), READ_CAP, RUNS);
     out.push(
       measured(`QEMU ${qemu} qtest cold start to first answer`, q, 'ms'),
       measured(`viommu regs cold start / QEMU ${qemu}`, regs / q, 'ratio'),
@@ -46,7 +46,7 @@ function startFigures(qemu: string | null): Figure[] {
   return out;
 }
 
-function batchFigures(qemu: string | null): Figure[] {
+async function batchFigures(qemu: string | null): Promise<Figure[]> {
   const devs = Array.from({ length: 10000 }, (_, i) => `intel-iommu,caching-mode=on,aw-bits=${i % 2 ? 48 : 39}${i % 3 ? ',intremap=on' : ''}${i % 5 ? '' : ',device-iotlb=on'}`);
   const t = performance.now();
   const r = spawnSync(NODE, [CLI, 'regs', '--qemu', '7.2', '--batch', '-'], { input: devs.join('\n'), encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -56,7 +56,7 @@ function batchFigures(qemu: string | null): Figure[] {
   if (qemu) {
     const sample = 20;
     const t0 = performance.now();
-    for (let i = 0; i < sample; i++) spawnSync(QEMU, qemuArgs(devs[i]!), { input: READ_CAP, encoding: 'utf8' });
+    for (let i = 0; i < sample; i++) await firstAnswer(QEMU, qemuArgs(devs[i]!), READ_CAP);
     const perLaunch = (performance.now() - t0) / sample;
     out.push(
       measured(`10 000 QEMU ${qemu} launches (extrapolated from ${sample})`, perLaunch * devs.length, 'ms'),
@@ -116,5 +116,5 @@ function table(figs: readonly Figure[]): string {
 
 const json = process.argv.includes('--json');
 const qemu = qemuVersion();
-const figures = [...startFigures(qemu), ...batchFigures(qemu), ...(await attachFigures()), ...(await fleetFigures())];
+const figures = [...(await startFigures(qemu)), ...(await batchFigures(qemu)), ...(await attachFigures()), ...(await fleetFigures())];
 process.stdout.write(json ? `${JSON.stringify({ figures })}\n` : `${table(figures)}\n`);
