@@ -182,6 +182,22 @@ describe('viommu check: machine-wide errors carry no location, as QEMU prints th
     const off = viommu(['check', '--host', 'intel-068', '--qemu', '10.0', '--no-trace', '--', '-machine', 'q35,sata=off', '-nodefaults', '-device', 'e1000e,addr=1f.2']);
     expect(off.code).to.equal(0);
   });
+  it('without -nodefaults, board init adds the default display and NIC first (qemu-system-{x86_64,aarch64} 7.2 and 10.0 info pci)', () => {
+    const inUse = (host: string, args: string[]) => qemuLine(viommu(['check', '--host', host, '--no-trace', '--', ...args]).out)?.replace(/^.*, in use by /, '');
+    expect(inUse('intel-068', ['-M', 'q35', '-device', 'e1000e,addr=1'])).to.equal('VGA,id=(null)');
+    expect(inUse('intel-068', ['-M', 'q35', '-device', 'e1000e,addr=2'])).to.equal('e1000e,id=(null)');
+    expect(inUse('intel-068', ['-M', 'pc', '-device', 'e1000e,addr=3'])).to.equal('e1000,id=(null)');
+    expect(inUse('arm-004', ['-M', 'virt', '-device', 'e1000e,addr=1'])).to.equal('virtio-net-pci,id=(null)');
+    expect(inUse('intel-068', ['-M', 'q35', '-vga', 'none', '-device', 'e1000e,addr=1'])).to.equal('e1000e,id=(null)');
+    expect(inUse('intel-068', ['-M', 'q35', '-device', 'VGA,addr=5', '-device', 'e1000e,addr=1'])).to.equal('e1000e,id=(null)');
+    expect(inUse('intel-068', ['-M', 'q35', '-nodefaults', '-nic', 'user,model=virtio-net-pci', '-device', 'e1000e,addr=1'])).to.equal('virtio-net-pci,id=(null)');
+    const noNic = viommu(['check', '--host', 'arm-004', '--qemu', '10.0', '--no-trace', '--', '-M', 'virt,iommu=smmuv3', '-netdev', 'user,id=n', '-device', 'vfio-pci,host=0000:01:00.0']);
+    expect(qemuLine(noNic.out)).to.match(/region-8-0: device 00\.01\.0 requires/);
+    const withNic = viommu(['check', '--host', 'arm-004', '--qemu', '10.0', '--no-trace', '--', '-M', 'virt,iommu=smmuv3', '-device', 'vfio-pci,host=0000:01:00.0']);
+    expect(qemuLine(withNic.out)).to.match(/region-16-0: device 00\.02\.0 requires/);
+    const vga = viommu(['check', '--host', 'intel-068', '--', '-M', 'q35', '-vga', 'foo']);
+    expect([vga.code, vga.err.trim()]).to.deep.equal([2, 'viommu: command line: unknown vga type: foo']);
+  });
   it('virt: an unplaced vfio-pci takes slot 1, after gpex-root (smmu_find_add_as names the region by bus and devfn)', () => {
     const r = viommu(['check', '--host', 'arm-004', '--qemu', '10.0', '--no-trace', '--', '-machine', 'virt,iommu=smmuv3', '-nodefaults', '-accel', 'kvm', '-device', 'vfio-pci,host=0000:01:00.0']);
     expect(r.code).to.equal(1);

@@ -3,7 +3,7 @@ import { lastValue, type OptionEntry, type VmConfig } from './vm-config.js';
 
 /** QEMU options that take an argument but do not affect the vIOMMU negotiation. */
 const IGNORED_WITH_ARG = new Set([
-  'm', 'smp', 'cpu', 'drive', 'blockdev', 'netdev', 'nic', 'net', 'display', 'vga', 'serial', 'parallel', 'monitor',
+  'm', 'smp', 'cpu', 'drive', 'blockdev', 'display', 'serial', 'parallel', 'monitor',
   'mon', 'chardev', 'qmp', 'kernel', 'initrd', 'append', 'dtb', 'bios', 'pflash', 'name', 'uuid', 'boot', 'incoming',
   'numa', 'rtc', 'trace', 'd', 'D', 'L', 'pidfile', 'k', 'cdrom', 'hda', 'hdb', 'hdc', 'hdd', 'fsdev', 'virtfs',
   'mem-path', 'runas', 'run-with', 'sandbox', 'msg', 'overcommit', 'add-fd', 'fw_cfg', 'smbios', 'audiodev', 'audio',
@@ -14,13 +14,26 @@ const IGNORED_WITH_ARG = new Set([
 
 /** QEMU options without an argument that do not affect the vIOMMU negotiation. */
 const IGNORED_FLAGS = new Set([
-  'nographic', 'nodefaults', 'S', 's', 'no-reboot', 'no-shutdown', 'daemonize', 'snapshot', 'no-hpet', 'no-acpi',
+  'nographic', 'S', 's', 'no-reboot', 'no-shutdown', 'daemonize', 'snapshot', 'no-hpet', 'no-acpi',
   'full-screen', 'no-user-config', 'nouserconfig', 'old-param', 'only-migratable', 'preconfig', 'win2k-hack',
   'no-fd-bootchk', 'usb', 'enable-sync-profile', 'ctrl-grab', 'alt-grab', 'no-quit', 'no-frame', 'mem-prealloc',
   'singlestep', 'semihosting', 'no-kvm',
 ]);
 
 const ACCELS: readonly Accel[] = ['tcg', 'kvm', 'qtest'];
+
+/** `-vga` types (`vga_interfaces` in `system/vl.c`). */
+const VGA_TYPES: Readonly<Record<string, string | null>> = {
+  none: null,
+  std: 'VGA',
+  cirrus: 'cirrus-vga',
+  vmware: 'vmware-svga',
+  qxl: 'qxl-vga',
+  virtio: 'virtio-vga',
+};
+
+/** `-device` drivers that turn the default display off (`default_list` in `system/vl.c`). */
+const VGA_DRIVERS = new Set(['VGA', 'isa-vga', 'cirrus-vga', 'isa-cirrus-vga', 'vmware-svga', 'qxl-vga', 'virtio-vga', 'ati-vga', 'vhost-user-vga']);
 
 /**
  * Parses a QEMU command line as users write it (the binary name first is optional; options
@@ -38,6 +51,10 @@ export function parseQemuArgs(argv: readonly string[], where = 'command line'): 
   let machineType: string | undefined;
   let machineText: string | undefined;
   let accel: Accel | undefined;
+  let hasDefaults = true;
+  let defaultNet = true;
+  let vga: string | null | undefined;
+  const nics: (string | null)[] = [];
   let i = 0;
   if (argv[0] !== undefined && !argv[0].startsWith('-')) i = 1; // qemu-system-x86_64
   const arg = (opt: string): string => {
@@ -90,6 +107,29 @@ export function parseQemuArgs(argv: readonly string[], where = 'command line'): 
         (name === 'device' ? devices : objects).push(entry);
         break;
       }
+      case 'nodefaults':
+        hasDefaults = false;
+        break;
+      case 'vga': {
+        const text = arg(opt);
+        if (!Object.hasOwn(VGA_TYPES, text)) throw new InputError(`unknown vga type: ${text}`, where);
+        vga = VGA_TYPES[text]!;
+        break;
+      }
+      case 'netdev':
+        notes.push(`ignored ${opt} ${arg(opt)}`);
+        defaultNet = false;
+        break;
+      case 'nic':
+      case 'net': {
+        const text = arg(opt);
+        defaultNet = false;
+        const parsed = parseOptionString(text, 'type', `${where}: ${opt} ${text}`);
+        if ((name === 'nic' && parsed.implied !== 'none') || (name === 'net' && parsed.implied === 'nic')) {
+          nics.push(lastValue(parsed.pairs, 'model') ?? null);
+        }
+        break;
+      }
       case 'global': {
         const text = arg(opt);
         const m = /^([^.=]+)\.([^=]+)=(.*)$/s.exec(text);
@@ -107,12 +147,14 @@ export function parseQemuArgs(argv: readonly string[], where = 'command line'): 
         }
     }
   }
+  const defaultVga = hasDefaults && !devices.some((d) => VGA_DRIVERS.has(d.type));
   return {
     machine: { type: machineType, props: machineProps, text: machineText },
     accel,
     objects,
     devices,
     globals,
+    boardDevices: { vga: vga !== undefined ? vga : defaultVga ? 'default' : null, nics: hasDefaults && defaultNet ? [null] : nics },
     notes,
   };
 }

@@ -16,6 +16,12 @@ export interface VmConfig {
   readonly devices: readonly OptionEntry[];
   /** `-global driver.prop=value`, by driver. */
   readonly globals: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * PCI devices board init adds before any `-device` (`-vga`, `-nic`, `-net nic` and QEMU's
+   * default display and NIC unless `-nodefaults`); they take the first free slots. Absent:
+   * none, as with `-nodefaults`.
+   */
+  readonly boardDevices?: BoardDevices;
   /** Options that were ignored because they do not affect the vIOMMU (for people). */
   readonly notes: readonly string[];
 }
@@ -25,6 +31,14 @@ export interface MachineOption {
   readonly props: Readonly<Record<string, string>>;
   /** As written, for QEMU's location prefix (`-machine virt,iommu=smmuv3`). */
   readonly text?: string;
+}
+
+/** What `-vga`, `-nic`, `-net` and `-nodefaults` ask board init for. */
+export interface BoardDevices {
+  /** The VGA device type, `'default'` for the machine's default display, null for none. */
+  readonly vga: string | null;
+  /** One entry per NIC: its model, or null for the machine's default model. */
+  readonly nics: readonly (string | null)[];
 }
 
 /** One `-device`/`-object`: the implied key (driver / qom-type), its pairs and its text. */

@@ -106,7 +106,7 @@ export class Boot {
   /** Creates the machine and the vIOMMUs its options create. @throws LocatedError */
   start(defaultAccel: 'tcg' | 'kvm' = 'tcg'): BuiltMachine {
     const { vm, profile } = this;
-    const m = at(undefined, () => buildMachine(vm.machine, this.machineType, profile.id, vm.accel ?? defaultAccel, vm.globals));
+    const m = at(undefined, () => buildMachine(vm.machine, this.machineType, profile.id, vm.accel ?? defaultAccel, vm.globals, vm.boardDevices));
     this.#machine = m;
     this.#plugins = pluginsForArch(this.plugins, m.arch);
     for (const plugin of this.#plugins) {

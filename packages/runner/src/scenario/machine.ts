@@ -6,7 +6,7 @@ import {
   type MachineContext,
   type ProfileId,
 } from '@viommu/core';
-import type { MachineOption } from '../input/vm-config.js';
+import type { BoardDevices, MachineOption } from '../input/vm-config.js';
 
 /** A QEMU target (`qemu-system-<arch>`). */
 export type Arch = 'x86_64' | 'aarch64';
@@ -55,6 +55,13 @@ const BUILTINS: Readonly<Record<string, readonly BuiltinFunction[]>> = {
   virt: [{ typeName: 'gpex-root', devfn: 0x00 }],
 };
 
+/** `mc->default_nic` and the `-vga std` default display (`pc_vga_init`) of each family; virt has no display. */
+const BOARD_DEFAULTS: Readonly<Record<string, { readonly nic: string; readonly vga: string | null }>> = {
+  q35: { nic: 'e1000e', vga: 'VGA' },
+  pc: { nic: 'e1000', vga: 'VGA' },
+  virt: { nic: 'virtio-net-pci', vga: null },
+};
+
 /** The newest machine version of each profile (the alias `q35`/`virt` resolves to it). */
 const NEWEST_MACHINE: Readonly<Record<ProfileId, readonly [number, number]>> = {
   '7.2': [7, 2],
@@ -90,8 +97,8 @@ export interface BuiltMachine extends MachineContext {
 
 /**
  * `machine_run_board_init` as far as vIOMMUs care: resolves the type (alias or versioned,
- * not newer than the profile's newest), creates the root bus with `default-bus-bypass-iommu` and
- * the board's built-in functions.
+ * not newer than the profile's newest), creates the root bus with `default-bus-bypass-iommu`,
+ * the board's built-in functions, then its display and NICs (`board`) in the first free slots.
  * @throws QemuError `unsupported machine type` (QEMU's text and hint) for a type this profile
  *   does not have.
  */
@@ -101,6 +108,7 @@ export function buildMachine(
   profile: ProfileId,
   accel: Accel,
   globals: MachineContext['globals'],
+  board?: BoardDevices,
 ): BuiltMachine {
   const found = familyOf(type);
   const newest = NEWEST_MACHINE[profile];
@@ -115,6 +123,12 @@ export function buildMachine(
   const rootBus = pci.addRootBus(f.rootBus, f.express, bypass);
   for (const b of BUILTINS[family] ?? []) {
     if (!(b.off && /^(off|no|false)$/.test(opt.props[b.off] ?? ''))) pci.plug({ typeName: b.typeName, bus: rootBus, devfn: b.devfn });
+  }
+  const defaults = BOARD_DEFAULTS[family];
+  if (defaults && board) {
+    const vga = board.vga === 'default' ? defaults.vga : f.arch === 'x86_64' ? board.vga : null;
+    if (vga) pci.plug({ typeName: vga, bus: rootBus });
+    for (const nic of board.nics) pci.plug({ typeName: nic ?? defaults.nic, bus: rootBus });
   }
   const irqchip = opt.props['kernel-irqchip'];
   return {
