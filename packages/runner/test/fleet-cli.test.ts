@@ -95,7 +95,14 @@ describe('fleet decision key', () => {
     // a VM passing through 0000:01:00.0 (group 0, behind dmar0) reads none of them.
     expect(b!.units[1]!.registers.cap! >> 63n).to.equal(1n);
     expect(decisionKey(a!, dev)).to.equal(decisionKey(b!, dev));
-    const relabelled = { ...a!, id: 'other', description: 'x', provenance: { kind: 'hand-written' }, assumed: ['y'] };
+    const relabelled = {
+      ...a!,
+      id: 'other',
+      description: 'x',
+      provenance: { kind: 'hand-written' },
+      assumed: ['y'],
+      units: a!.units.map((u) => ({ ...u, regBase: 0xfed90000n, version: '1:0' })),
+    };
     expect(decisionKey(relabelled)).to.equal(decisionKey(a!));
   });
 

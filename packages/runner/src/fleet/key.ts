@@ -5,10 +5,11 @@ import { hex, type HostIommuUnit, type HostModel, type HostPciDevice } from '@vi
  * facts (`release`, `cmdline`, module `params`, which of `/dev/iommu`, VFIO cdevs and the type1
  * container exist), the passthrough devices the VM names with every device sharing one of
  * their IOMMU groups (group viability), each with its placement facts (BDF, unit, group,
- * driver, PASID, ATS), and the IOMMU units those devices sit behind (registers, base,
- * version, vendor extras). Ids, descriptions, provenance, assumptions, other devices and other
- * units are not read. Keys list fields in the order the host gives them: two hosts listing equal
- * facts in another order get two keys (one more scenario), never one key for different facts.
+ * driver, PASID, ATS), and the IOMMU units those devices sit behind (registers, vendor
+ * extras). Ids, descriptions, provenance, assumptions, units' MMIO base and version (read by
+ * the log parsers only), other devices and other units are not read. Keys list fields in the
+ * order the host gives them: two hosts listing equal facts in another order get two keys (one
+ * more scenario), never one key for different facts.
  */
 
 /** The devices of `host` the decision reads: those at `bdfs` (all when undefined) and their group-mates, in host order. */
@@ -20,7 +21,7 @@ function readDevices(host: HostModel, bdfs: ReadonlySet<string> | undefined): Ho
 }
 
 function unitKey(u: HostIommuUnit): string {
-  let s = `${u.name}|${u.vendor}|${u.regBase === undefined ? '' : hex(u.regBase)}|${u.version ?? ''}|`;
+  let s = `${u.name}|${u.vendor}|`;
   for (const k in u.registers) s += `${k}=${u.registers[k]!.toString(16)},`;
   if (u.extra) for (const k in u.extra) {
     const v = u.extra[k]!;
@@ -63,12 +64,10 @@ export function projectHost(host: HostModel, bdfs?: ReadonlySet<string>): HostMo
     id: host.id,
     arch: host.arch,
     kernel: { release: k.release, cmdline: k.cmdline, iommufd: k.iommufd, vfioCdev: k.vfioCdev, vfioType1: k.vfioType1, ...(k.params ? { params: k.params } : {}) },
-    units: readUnits(host, devices).map(({ name, vendor, registers, regBase, version, extra }) => ({
+    units: readUnits(host, devices).map(({ name, vendor, registers, extra }) => ({
       name,
       vendor,
       registers,
-      ...(regBase !== undefined ? { regBase } : {}),
-      ...(version !== undefined ? { version } : {}),
       ...(extra ? { extra } : {}),
     })),
     devices: devices.map(({ bdf, unit, group, driver, pasidLog2, pasidExec, pasidPriv, ats }) => ({
