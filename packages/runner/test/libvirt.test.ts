@@ -44,5 +44,11 @@ describe('libvirt domain XML', () => {
     expect(() => parseLibvirtDomain('<network/>', 'n.xml')).to.throw(InputError, 'n.xml: not a libvirt domain (root element is <network>)');
     expect(() => parseLibvirtDomain('<domain><devices><iommu model="amd-vi"/></devices></domain>', 'd.xml')).to.throw(InputError, "d.xml: <iommu model='amd-vi'> is not an IOMMU model libvirt has");
     expect(() => parseLibvirtDomain('<domain', 'x.xml')).to.throw(InputError, /^x\.xml: not well-formed XML/);
+    expect(() => parseLibvirtDomain(' \n', 'e.xml')).to.throw(InputError, 'e.xml: empty file (expected a libvirt domain XML)');
+    expect(() => parseLibvirtDomain("<domain type='kvm'>\n  <devices>\n", 'cut.xml')).to.throw(InputError, 'cut.xml: not well-formed XML: <domain>, <devices> not closed at the end (cut short?)');
+    expect(() => parseLibvirtDomain('<domain>\n<devices></domain>', 'm.xml')).to.throw(
+      InputError,
+      "m.xml: not well-formed XML: Expected closing tag 'devices' (opened in line 2, col 1) instead of closing tag 'domain' (line 2, column 10)",
+    );
   });
 });

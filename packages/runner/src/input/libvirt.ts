@@ -1,5 +1,5 @@
 import { InputError, type OptionPair } from '@viommu/core';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { OptionEntry, VmConfig } from './vm-config.js';
 import { checkSize, MAX_DOMAIN_XML } from './limits.js';
 
@@ -66,6 +66,13 @@ function pciAddress(addr: Node | undefined, busName: (index: number) => string, 
   ];
 }
 
+/** fast-xml-parser's validation error in words: the tags left open at the end, or the message at its line and column. */
+function xmlProblem(err: { msg: string; line: number; col?: number }): string {
+  const open = /^Invalid '(\[.*\])' found\.$/s.exec(err.msg);
+  if (open) return `${(JSON.parse(open[1]!) as string[]).map((t) => `<${t}>`).join(', ')} not closed at the end (cut short?)`;
+  return `${err.msg.replace(/\.$/, '')} (line ${err.line}${err.col === undefined ? '' : `, column ${err.col}`})`;
+}
+
 /**
  * Reads a libvirt domain XML into the same model as a QEMU command line, the way libvirt's
  * `qemuBuildCommandLine` would emit it: `<os><type machine>`, `<domain type>` for the
@@ -76,6 +83,9 @@ function pciAddress(addr: Node | undefined, busName: (index: number) => string, 
  */
 export function parseLibvirtDomain(xml: string, where: string): VmConfig {
   checkSize(xml.length, MAX_DOMAIN_XML, 'domain XML', where);
+  if (xml.trim() === '') throw new InputError('empty file (expected a libvirt domain XML)', where);
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw new InputError(`not well-formed XML: ${xmlProblem(valid.err)}`, where);
   let doc: Node;
   try {
     doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseAttributeValue: false }).parse(xml, true) as Node;
