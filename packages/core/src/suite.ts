@@ -1,5 +1,6 @@
 import type { Stage } from './errors.js';
 import { kernelFeatures } from './kernel/features.js';
+import { kernelBoolParam } from './kernel/params.js';
 import type { HostModel } from './kernel/host-model.js';
 import { findProfile, type ProfileId } from './profile.js';
 
@@ -82,4 +83,23 @@ export function suiteBackendRule({ host, backend, profile }: SuiteRuleInput): Su
     return { ok: false, stage: 'vfio-attach', why: 'kernel has no VFIO type1 container' };
   }
   return undefined;
+}
+
+/**
+ * The vendor-neutral part of the MSI-isolation expectation: a host IOMMU that does not isolate
+ * MSIs (on VT-d: no interrupt remapping) makes VFIO's attach EPERM — type1's
+ * `vfio_iommu_type1_attach_group`, iommufd's `iommufd_device_bind` — unless the backend's
+ * `allow_unsafe_interrupts` module parameter is set. `isolated` is the rule's own reading of
+ * the host's bits. Returns the refusal, or undefined when the attach goes on.
+ */
+export function suiteMsiRule(i: SuiteRuleInput, isolated: boolean): SuiteExpected | undefined {
+  if (isolated) return undefined;
+  const param = i.backend === 'legacy' ? 'vfio_iommu_type1.allow_unsafe_interrupts' : 'iommufd.allow_unsafe_interrupts';
+  if (kernelBoolParam(i.host.kernel, param)) return undefined;
+  return {
+    ok: false,
+    contains: i.backend === 'legacy' ? 'Failed to set iommu for container: Operation not permitted' : 'Operation not permitted',
+    stage: 'vfio-attach',
+    why: `the host IOMMU does not isolate MSIs and ${param} is unset`,
+  };
 }

@@ -31,7 +31,7 @@ describe('viommu new-plugin', () => {
     expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
     const mocha = spawnSync(process.execPath, [MOCHA], { cwd: dir, encoding: 'utf8' });
     expect(mocha.status, mocha.stdout + mocha.stderr).to.equal(0);
-    expect(mocha.stdout).to.match(/\b8 passing\b/);
+    expect(mocha.stdout).to.match(/\b9 passing\b/);
   });
 
   it('refuses bad names and a non-empty folder with one line, exit 2', () => {

@@ -1,8 +1,8 @@
 import {
   field,
   hex,
-  kernelBoolParam,
   suiteBackendRule,
+  suiteMsiRule,
   testBit,
   type HostModel,
   type ProfileId,
@@ -60,15 +60,7 @@ function msiRule(i: RuleInput): Expected | undefined {
     if (w.startsWith('intremap=')) for (const o of w.slice(9).split(',')) off = o.startsWith('off') ? true : o.startsWith('on') ? false : off;
   }
   const drhds = i.host.units.filter((u) => u.vendor === 'intel');
-  if (!off && drhds.every((u) => testBit(u.registers.ecap ?? 0n, 3))) return undefined;
-  const param = i.backend === 'legacy' ? 'vfio_iommu_type1.allow_unsafe_interrupts' : 'iommufd.allow_unsafe_interrupts';
-  if (kernelBoolParam(i.host.kernel, param)) return undefined;
-  return {
-    ok: false,
-    contains: i.backend === 'legacy' ? 'Failed to set iommu for container: Operation not permitted' : 'Operation not permitted',
-    stage: 'vfio-attach',
-    why: `no interrupt remapping (ECAP.IR or intremap=off) and ${param} unset`,
-  };
+  return suiteMsiRule(i, !off && drhds.every((u) => testBit(u.registers.ecap ?? 0n, 3)));
 }
 
 /** The attach-time refusals: the backend, then MSI isolation. */

@@ -1,4 +1,4 @@
-import { field, findProfile, suiteBackendRule, type SuiteExpected, type SuiteRuleInput, type SuiteRules } from '@viommu/core';
+import { field, findProfile, suiteBackendRule, suiteMsiRule, testBit, type SuiteExpected, type SuiteRuleInput, type SuiteRules } from '@viommu/core';
 import { TYPE_NAME } from './properties.js';
 
 const AW_BITS = 39;
@@ -18,6 +18,16 @@ function awRule({ host, bdf, profile }: SuiteRuleInput): SuiteExpected {
 }
 
 /**
+ * VFIO refuses a host whose IOMMU does not isolate MSIs. On VT-d that means interrupt
+ * remapping: ECAP.IR (bit 3) on every unit and no `intremap=off` / `nointremap` on the host.
+ */
+function msiIsolated({ host }: SuiteRuleInput): boolean {
+  const words = host.kernel.cmdline.split(/\s+/);
+  const off = words.includes('nointremap') || words.some((w) => /^intremap=(.*,)?off/.test(w));
+  return !off && host.units.every((u) => testBit(u.registers.ecap ?? 0n, 3));
+}
+
+/**
  * Scenarios for `viommu suite`: each property set's command line, and its expected outcome
  * computed from the host's bits, never by running the engine.
  */
@@ -30,7 +40,7 @@ export const SUITE: SuiteRules = {
     {
       name: `aw-bits=${AW_BITS}`,
       vmArgs: () => ['-machine', 'q35', '-accel', 'kvm', '-device', `${TYPE_NAME},aw-bits=${AW_BITS}`],
-      expect: (i) => suiteBackendRule(i) ?? awRule(i),
+      expect: (i) => suiteBackendRule(i) ?? suiteMsiRule(i, msiIsolated(i)) ?? awRule(i),
     },
   ],
 };
