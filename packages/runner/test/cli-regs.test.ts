@@ -17,6 +17,15 @@ describe('viommu regs', () => {
     expect(r.code).to.equal(1);
   });
 
+  it('--batch -: a line that is no vIOMMU gets its own error line, the others still answer, exit 2', () => {
+    const r = viommu(['regs', '--qemu', '7.2', ...TCG, '--batch', '-'], 'intel-iommu\nvirtio-net-pci\nintel-iommu,aw-bits=39\n');
+    const lines = r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.device)).to.deep.equal(['intel-iommu', 'virtio-net-pci', 'intel-iommu,aw-bits=39']);
+    expect(lines[1]).to.deep.equal({ device: 'virtio-net-pci', error: 'regs: the configuration creates no vIOMMU' });
+    expect(lines[2].registers.cap).to.equal('0xd2008c22260206');
+    expect(r.code).to.equal(2);
+  });
+
   it('keeps bit 63: 10.2 sets CAP.ESRTPS (hw/i386/intel_iommu.c vtd_cap_init, VTD_CAP_ESRTPS = 1ULL << 63)', () => {
     const r = viommu(['regs', '--qemu', '10.2', ...TCG, '--json', 'intel-iommu']);
     expect(JSON.parse(r.out).registers.cap).to.equal('0x80d2008c222f0606');

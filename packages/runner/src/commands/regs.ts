@@ -41,14 +41,23 @@ export const command: CommandDef = {
       if (args.positionals.length || args.rest) throw new InputError('--batch reads devices from stdin only', 'regs');
       const out: string[] = [];
       let refused = false;
+      let bad = false;
       for (const line of (await io.stdin()).split('\n').map((l) => l.trim()).filter(Boolean)) {
-        const r = viommuRegisters(deviceVm(line, machine, accel), plugins, profile);
+        let r;
+        try {
+          r = viommuRegisters(deviceVm(line, machine, accel), plugins, profile);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          bad = true;
+          out.push(JSON.stringify({ device: line, error: e.message }));
+          continue;
+        }
         const last = r.lines[r.lines.length - 1]!;
         refused ||= 'error' in last;
         out.push(JSON.stringify('error' in last ? { device: line, error: last.error } : { device: line, registers: last.registers }));
       }
       if (out.length) io.out(out.join('\n'));
-      return refused ? EXIT.refused : EXIT.ok;
+      return bad ? EXIT.input : refused ? EXIT.refused : EXIT.ok;
     }
     let vms;
     if (args.rest !== undefined) {
