@@ -6,7 +6,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 describe('@viommu/intel-vtd package', () => {
   it('is published under its name with only built sources', () => {
     expect(pkg.name).to.equal('@viommu/intel-vtd');
-    expect(pkg.files).to.deep.equal(['dist/src', 'README.md']);
+    expect(pkg.files).to.deep.equal(['dist/src', 'dist/bundle', 'README.md']);
   });
   it('declares tsyringe the way the toolchain rules ask', () => {
     expect(pkg.peerDependencies).to.have.property('tsyringe');

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI (`dist/src/cli.js`). */
-export const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+/** The built CLI as users run it (the `viommu` bin, `dist/bundle/cli.js`). */
+export const CLI = fileURLToPath(new URL('../bundle/cli.js', import.meta.url));
 
 /** Runs `viommu …` as a user would; returns exit code, stdout and stderr. */
 export function viommu(args: readonly string[], input?: string): { code: number; out: string; err: string } {

@@ -11,7 +11,7 @@ import { parseQemuArgs } from '../src/input/qemu-args.js';
 import { Composition } from '../src/scenario/compose.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '../src/cli.js');
+const CLI = join(here, '../bundle/cli.js');
 const FIX = join(here, '../../test/fixtures/fleet');
 const viommu = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 

@@ -105,7 +105,7 @@ describe('check --host <imported file>: a check runs on a host read from a real 
   });
 
   describe('through the viommu CLI', () => {
-    const CLI = join(dirname(fileURLToPath(import.meta.url)), '../src/cli.js');
+    const CLI = join(dirname(fileURLToPath(import.meta.url)), '../bundle/cli.js');
     const QEMU = ['--qemu', '10.0', '--', '-machine', 'q35', '-device', 'intel-iommu,caching-mode=on', '-object', 'iommufd,id=fd0', '-device', 'pcie-root-port,id=rp0'];
     const viommu = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
     let dir: string;

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '../src/cli.js');
+const CLI = join(here, '../bundle/cli.js');
 const FIX = join(here, '../../test/fixtures/fleet');
 const viommu = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
