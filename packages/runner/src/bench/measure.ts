@@ -28,18 +28,34 @@ function round(v: number): number {
   return Number(v >= 100 ? v.toFixed(0) : v.toPrecision(3));
 }
 
-/** Median of the wall times (ms) of `runs` launches of a process, after one warm-up launch (page cache). */
-export function coldStart(cmd: string, args: readonly string[], input: string | undefined, runs: number): number {
-  const times: number[] = [];
+/** A process to launch for a cold-start figure. */
+export interface Launch {
+  readonly cmd: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * Median wall time (ms) of `runs` launches of each process, after one warm-up round (page
+ * cache). The launches are interleaved round by round, so a machine that gets busier or quieter
+ * during the run moves every figure alike and their ratios stay fair.
+ */
+export function coldStarts(launches: readonly Launch[], runs: number): number[] {
+  const times: number[][] = launches.map(() => []);
   for (let i = 0; i <= runs; i++) {
-    const t = performance.now();
-    const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
-    const ms = performance.now() - t;
-    if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-    if (i > 0) times.push(ms);
+    launches.forEach(({ cmd, args }, k) => {
+      const t = performance.now();
+      const r = spawnSync(cmd, args, { encoding: 'utf8' });
+      const ms = performance.now() - t;
+      if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      if (i > 0) times[k]!.push(ms);
+    });
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times.map(median);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Wall time (ms) from launch to the first `OK` answer of a qtest QEMU, which is then killed (qtest never exits on its own). */
@@ -68,6 +84,5 @@ export async function coldAnswer(cmd: string, args: readonly string[], input: st
     const ms = await firstAnswer(cmd, args, input);
     if (i > 0) times.push(ms);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
 }

@@ -6,13 +6,21 @@ import { Worker } from 'node:worker_threads';
 import { planFleet } from '../fleet/index.js';
 import { Composition } from '../scenario/compose.js';
 import { benchShapes, drawHosts } from './fleet.js';
-import { coldAnswer, coldStart, figure, firstAnswer, measured, type Figure } from './measure.js';
+import { readFileSync } from 'node:fs';
+import { coldAnswer, coldStarts, figure, firstAnswer, measured, type Figure } from './measure.js';
 
 /*
- * `npm run bench [-- --json]`: every figure measured side by side in this run on this machine
- * (no timed tests; see the runner README for the goals and what bounds a missed one).
+ * `npm run bench [-- --json] [-- --only GROUP…]`: every figure measured side by side in this run
+ * on this machine (no timed tests; docs/performance.md has the goals and what bounds a missed one).
  */
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const USAGE = `usage: npm run bench [-- [--json] [--only start|batch|attach|fleet]…]
+  --json        one JSON object {"figures": [{name, value, unit, goal, met, note?}…]}
+  --only GROUP  only that group of figures (repeatable; default: all)`;
+const GROUPS = ['start', 'batch', 'attach', 'fleet'] as const;
+type Group = (typeof GROUPS)[number];
+/** The \`viommu\` bin as npm installs it (package.json \`bin\`), so start-up is measured as users start it. */
+const PACKAGE_ROOT = new URL('../../../', import.meta.url);
+const CLI = fileURLToPath(new URL(JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')).bin.viommu, PACKAGE_ROOT));
 const NODE = process.execPath;
 const QEMU = 'qemu-system-x86_64';
 const RUNS = 10;
@@ -27,9 +35,11 @@ function qemuVersion(): string | null {
 }
 
 async function startFigures(qemu: string | null): Promise<Figure[]> {
-  const node = coldStart(NODE, ['-e', '0'], undefined, RUNS);
-  const regs = coldStart(NODE, [CLI, 'regs', '--qemu', '7.2', VIOMMU_DEV], undefined, RUNS);
-  const check = coldStart(NODE, [CLI, 'check', '--host', 'intel-016', '--qemu', '7.2', '--no-trace', '--', ...MACHINE, '-device', VIOMMU_DEV, '-device', 'vfio-pci,host=0000:01:00.0'], undefined, RUNS);
+  const [node, regs, check] = coldStarts([
+    { cmd: NODE, args: ['-e', '0'] },
+    { cmd: NODE, args: [CLI, 'regs', '--qemu', '7.2', VIOMMU_DEV] },
+    { cmd: NODE, args: [CLI, 'check', '--host', 'intel-016', '--qemu', '7.2', '--no-trace', '--', ...MACHINE, '-device', VIOMMU_DEV, '-device', 'vfio-pci,host=0000:01:00.0'] },
+  ], RUNS) as [number, number, number];
   const out = [
     measured('node -e 0 cold start', node, 'ms'),
     figure('viommu regs cold start / node -e 0', regs / node, 'ratio', '<=', 1.5, `${regs.toFixed(1)} ms`),
@@ -114,7 +124,35 @@ function table(figs: readonly Figure[]): string {
     .join('\n');
 }
 
-const json = process.argv.includes('--json');
+/** The options, or a usage error (exit 2). */
+function options(argv: readonly string[]): { json: boolean; only: Set<Group> } | string {
+  let json = false;
+  const only = new Set<Group>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json') json = true;
+    else if (a === '--only') {
+      const g = argv[++i];
+      if (!GROUPS.includes(g as Group)) return `bench: --only takes one of ${GROUPS.join(', ')}${g === undefined ? '' : `, not '${g}'`}`;
+      only.add(g as Group);
+    } else return a === '--help' || a === '-h' ? '' : `bench: unknown option '${a}'`;
+  }
+  return { json, only: only.size ? only : new Set(GROUPS) };
+}
+
+const opts = options(process.argv.slice(2));
+if (typeof opts === 'string') {
+  if (opts) process.stderr.write(`${opts}\n${USAGE}\n`);
+  else process.stdout.write(`${USAGE}\n`);
+  process.exit(opts ? 2 : 0);
+}
 const qemu = qemuVersion();
-const figures = [...(await startFigures(qemu)), ...(await batchFigures(qemu)), ...(await attachFigures()), ...(await fleetFigures())];
-process.stdout.write(json ? `${JSON.stringify({ figures })}\n` : `${table(figures)}\n`);
+const run: Record<Group, () => Promise<Figure[]>> = {
+  start: () => startFigures(qemu),
+  batch: () => batchFigures(qemu),
+  attach: attachFigures,
+  fleet: fleetFigures,
+};
+const figures: Figure[] = [];
+for (const g of GROUPS) if (opts.only.has(g)) figures.push(...(await run[g]()));
+process.stdout.write(opts.json ? `${JSON.stringify({ figures })}\n` : `${table(figures)}\n`);
