@@ -45,10 +45,15 @@ function project(name, tarballs) {
   return dir;
 }
 
-// 1. Pack every workspace package and look inside each tarball.
+// 1. Pack every published workspace package (private ones, the shared test helpers, never
+// leave the repository) and look inside each tarball.
 const tarDir = join(work, 'tarballs');
 mkdirSync(tarDir);
-const packed = JSON.parse(sh(`npm pack --workspaces --pack-destination ${JSON.stringify(tarDir)} --json`, root));
+const published = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces.filter(
+  (w) => JSON.parse(readFileSync(join(root, w, 'package.json'), 'utf8')).private !== true,
+);
+const workspaceArgs = published.map((w) => `--workspace ${JSON.stringify(w)}`).join(' ');
+const packed = JSON.parse(sh(`npm pack ${workspaceArgs} --pack-destination ${JSON.stringify(tarDir)} --json`, root));
 const names = new Set(packed.map((p) => p.name));
 const tgz = Object.fromEntries(packed.map((p) => [p.name, join(tarDir, p.filename)]));
 for (const p of packed) {
