@@ -6,7 +6,7 @@
  * import { Composition, loadHost, parseQemuArgs, runScenario } from '@viommu/runner';
  * import { findProfile } from '@viommu/core';
  * const comp = await Composition.create();
- * const host = loadHost('intel-068'), profile = findProfile('10.0')!;
+ * const host = await loadHost('intel-068'), profile = findProfile('10.0')!;
  * const verdict = runScenario(comp.scenario(host, profile), parseQemuArgs(argv), host, profile);
  * ```
  */

@@ -91,16 +91,16 @@ function check(host: HostModel, options: string, bdf: string): string {
 }
 
 describe('check --host <imported file>: a check runs on a host read from a real boot log', () => {
-  it('ThinkPad W520 (intel-001 log): the assumed device behind dmar1 (MGAW 39) refuses the default aw-bits=48', () => {
-    const host = loadHost(join(FIXTURES, 'intel-001.dmesg.txt'));
+  it('ThinkPad W520 (intel-001 log): the assumed device behind dmar1 (MGAW 39) refuses the default aw-bits=48', async () => {
+    const host = await loadHost(join(FIXTURES, 'intel-001.dmesg.txt'));
     expect(host.devices.find((d) => d.bdf === '0000:02:00.0')!.unit).to.equal('dmar1');
     // vtd_check_hiod (hw/i386/intel_iommu.c, 10.0): "aw-bits %d > host aw-bits %d", prefixed by vfio_pci_realize
     expect(check(host, 'caching-mode=on', '0000:02:00.0')).to.equal('vfio 0000:02:00.0: Failed to set vIOMMU: aw-bits 48 > host aw-bits 39');
     expect(check(host, 'caching-mode=on,aw-bits=39', '0000:02:00.0')).to.equal('ok');
   });
 
-  it('Dell PowerEdge R770 (intel-068 log, cap bit 63 set): aw-bits=48 fits its 57-bit units', () => {
-    const host = loadHost(join(FIXTURES, 'intel-068.dmesg.txt'));
+  it('Dell PowerEdge R770 (intel-068 log, cap bit 63 set): aw-bits=48 fits its 57-bit units', async () => {
+    const host = await loadHost(join(FIXTURES, 'intel-068.dmesg.txt'));
     expect(check(host, 'caching-mode=on', '0000:01:00.0')).to.equal('ok');
   });
 

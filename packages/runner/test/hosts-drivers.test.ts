@@ -38,8 +38,8 @@ describe('hosts meet the driver models (the kernel side of a check)', () => {
     expect(probed).to.equal(130);
   });
 
-  it('an imported boot log probes with the units it printed', () => {
-    const h = loadHost(join(FIXTURES, 'intel-068.dmesg.txt'));
+  it('an imported boot log probes with the units it printed', async () => {
+    const h = await loadHost(join(FIXTURES, 'intel-068.dmesg.txt'));
     const k = new SimKernel(h, drivers());
     expect([...k.instances.values()].map((i) => [i.unit.name, i.unit.registers.cap])).to.deep.equal([
       ['dmar0', 0xf9ed008cee780c66n],
@@ -47,9 +47,9 @@ describe('hosts meet the driver models (the kernel side of a check)', () => {
     ]);
   });
 
-  it('a hand-written profile whose SMMUv3 ID registers are known probes from them, not from a features word', () => {
+  it('a hand-written profile whose SMMUv3 ID registers are known probes from them, not from a features word', async () => {
     // IDR0..AIDR of QEMU 7.2's emulated SMMUv3, read from the binary with qtest (see the fixture's provenance)
-    const h = loadHost(join(FIXTURES, 'qemu-7.2-virt-smmuv3.json'));
+    const h = await loadHost(join(FIXTURES, 'qemu-7.2-virt-smmuv3.json'));
     const inst = new SimKernel(h, drivers()).instances.get('smmu3.0x0000000009050000')!;
     expect(inst.unit.registers).to.deep.equal({ idr0: 0xd40101an, idr1: 0x2730010n, idr2: 0n, idr3: 0x1404n, idr4: 0n, idr5: 0x74n, iidr: 0n, aidr: 1n });
     expect(inst.unit.extra).to.equal(undefined);

@@ -21,6 +21,16 @@ function inputError(f: () => unknown): InputError {
   throw new Error('expected an InputError');
 }
 
+async function rejection(p: Promise<unknown>): Promise<InputError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).to.be.instanceOf(InputError);
+    return e as InputError;
+  }
+  throw new Error('expected an InputError');
+}
+
 describe('importHost: kernel boot logs', () => {
   const cases: [file: string, id: string][] = [
     ['intel-001.dmesg.txt', 'intel-001'],
@@ -231,35 +241,35 @@ describe('host profiles and loadHost', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('an imported log written as a profile loads back to the same host', () => {
+  it('an imported log written as a profile loads back to the same host', async () => {
     const { host } = importHost(fixture('intel-068.dmesg.txt'));
     const file = join(dir, 'r770.json');
     writeFileSync(file, JSON.stringify(hostToJson(host), null, 2));
-    expect(loadHost(file)).to.deep.equal(host);
-    expect(loadHost(file).units[0]!.registers.cap).to.equal(0xf9ed008cee780c66n);
+    expect(await loadHost(file)).to.deep.equal(host);
+    expect((await loadHost(file)).units[0]!.registers.cap).to.equal(0xf9ed008cee780c66n);
   });
 
-  it('loads catalogue ids and log files; refuses anything else by name', () => {
-    expect(loadHost('arm-009').units).to.have.length(8);
-    expect(loadHost(fixture('intel-001.dmesg.txt')).units).to.have.length(2);
-    expect(inputError(() => loadHost('intel-999')).message).to.equal("host 'intel-999': not a catalogue host (141 hosts, intel-001 … intel-121: see 'viommu hosts list') and no such file");
+  it('loads catalogue ids and log files; refuses anything else by name', async () => {
+    expect((await loadHost('arm-009')).units).to.have.length(8);
+    expect((await loadHost(fixture('intel-001.dmesg.txt'))).units).to.have.length(2);
+    expect((await rejection(loadHost('intel-999'))).message).to.equal("host 'intel-999': not a catalogue host (141 hosts, intel-001 … intel-121: see 'viommu hosts list') and no such file");
   });
 
-  it('refuses a profile that breaks the schema, naming the JSON path', () => {
+  it('refuses a profile that breaks the schema, naming the JSON path', async () => {
     const file = join(dir, 'bad.json');
     const json = hostToJson(findHost('intel-001')!) as { units: { registers: Record<string, unknown> }[] };
     json.units[1]!.registers.cap = 56294995342131810; // a JSON number: bits already lost
     writeFileSync(file, JSON.stringify(json));
-    expect(inputError(() => loadHost(file)).message).to.equal(`${file}: not a valid host profile: /units/1/registers/cap must be string`);
+    expect((await rejection(loadHost(file))).message).to.equal(`${file}: not a valid host profile: /units/1/registers/cap must be string`);
     writeFileSync(file, '{"id": "x", "arch": "x86_64"');
-    expect(inputError(() => loadHost(file)).message).to.match(/: not valid JSON: /);
+    expect((await rejection(loadHost(file))).message).to.match(/: not valid JSON: /);
   });
 
-  it('refuses a device behind a unit the host does not have', () => {
+  it('refuses a device behind a unit the host does not have', async () => {
     const json = hostToJson(findHost('intel-001')!) as { devices: { unit: string }[] };
     json.devices[0]!.unit = 'dmar7';
     const file = join(dir, 'x.json');
     writeFileSync(file, JSON.stringify(json));
-    expect(inputError(() => loadHost(file)).message).to.equal(`${file}: /devices/0/unit: 'dmar7' is not one of the units (dmar0, dmar1)`);
+    expect((await rejection(loadHost(file))).message).to.equal(`${file}: /devices/0/unit: 'dmar7' is not one of the units (dmar0, dmar1)`);
   });
 });

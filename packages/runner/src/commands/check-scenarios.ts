@@ -1,4 +1,4 @@
-import { loadHost } from '../hosts/index.js';
+import { loadHost } from '../hosts/load.js';
 import { parseQemuArgs } from '../input/qemu-args.js';
 import { loadScenarioFile } from '../input/scenario-file.js';
 import { Composition } from '../scenario/compose.js';
@@ -24,13 +24,14 @@ function unmet(expect: { ok: boolean; message?: string } | undefined, v: Verdict
 export async function checkScenarioFile(path: string, io: CommandIo, opts: { json: boolean; trace: boolean }): Promise<number> {
   const specs = loadScenarioFile(path);
   const comp = await Composition.create();
-  const runs = specs.map((s) => {
-    const host = loadHost(s.host);
+  const runs: { name: string; verdict: Verdict; why: string | undefined; expected: boolean }[] = [];
+  for (const s of specs) {
+    const host = await loadHost(s.host);
     const profile = profileOf(s.qemu);
     const verdict = runScenario(comp.scenario(host, profile), parseQemuArgs(s.argv, s.name), host, profile);
     const why = s.expect ? unmet(s.expect, verdict) : verdict.ok ? undefined : 'QEMU refuses';
-    return { name: s.name, verdict, why, expected: s.expect !== undefined };
-  });
+    runs.push({ name: s.name, verdict, why, expected: s.expect !== undefined });
+  }
   const c = coloursFor(process.stdout);
   if (opts.json) {
     io.out(JSON.stringify(runs.map((r) => ({ name: r.name, verdict: verdictToJson(r.verdict), ...(r.why && r.expected ? { unmet: r.why } : {}) })), null, 2));

@@ -43,13 +43,13 @@ export const command: CommandDef = {
     if (!hostSpec) throw new InputError('missing --host (a catalogue id, host profile, boot log or sysfs copy)', 'check');
     const profile = profileOf(str(args, 'qemu'));
     const { loadVm } = await import('../input/load-vm.js');
-    const vm = loadVm({ rest: args.rest, cmdline: str(args, 'cmdline'), libvirt: str(args, 'libvirt') }, 'check');
-    const { loadHost } = await import('../hosts/index.js');
-    const host = loadHost(hostSpec);
-    const { Composition } = await import('../scenario/compose.js');
+    const vm = await loadVm({ rest: args.rest, cmdline: str(args, 'cmdline'), libvirt: str(args, 'libvirt') }, 'check');
+    const { loadHost } = await import('../hosts/load.js');
+    const host = await loadHost(hostSpec);
+    const { compositionFor } = await import('../plugins/needs.js');
     const { runScenario } = await import('../scenario/engine.js');
     const { formatVerdict, verdictToJson } = await import('../scenario/verdict.js');
-    const comp = await Composition.create();
+    const comp = await compositionFor(vm, [host]);
     const verdict = runScenario(comp.scenario(host, profile), vm, host, profile);
     if (flag(args, 'json')) io.out(JSON.stringify(verdictToJson(verdict), null, 2));
     else io.out(formatVerdict(verdict, { trace: !flag(args, 'no-trace'), colours: (await import('../progress/colour.js')).coloursFor(process.stdout) }));

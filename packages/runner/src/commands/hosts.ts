@@ -39,7 +39,7 @@ export const command: CommandDef = {
       }
       case 'show': {
         if (!arg) throw new InputError('missing host (an id from `viommu hosts list`, a file or a directory)', where);
-        const h = lib.loadHost(arg);
+        const h = await lib.loadHost(arg);
         io.out(json ? JSON.stringify(lib.hostToJson(h), null, 2) : details(h));
         return EXIT.ok;
       }

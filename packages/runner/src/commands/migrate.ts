@@ -36,13 +36,13 @@ export const command: CommandDef = {
     const profile = profileOf(str(args, 'qemu'));
     const toProfile = str(args, 'to-qemu') === undefined ? profile : profileOf(str(args, 'to-qemu'));
     const { loadVm } = await import('../input/load-vm.js');
-    const vm = loadVm({ rest: args.rest, cmdline: str(args, 'cmdline'), libvirt: str(args, 'libvirt') }, 'migrate');
-    const { loadHost } = await import('../hosts/index.js');
-    const from = loadHost(fromSpec);
-    const to = loadHost(toSpec);
-    const { Composition } = await import('../scenario/compose.js');
+    const vm = await loadVm({ rest: args.rest, cmdline: str(args, 'cmdline'), libvirt: str(args, 'libvirt') }, 'migrate');
+    const { loadHost } = await import('../hosts/load.js');
+    const from = await loadHost(fromSpec);
+    const to = await loadHost(toSpec);
+    const { compositionFor } = await import('../plugins/needs.js');
     const lib = await import('../migrate/index.js');
-    const r = lib.checkMigration(await Composition.create(), vm, from, to, profile, toProfile);
+    const r = lib.checkMigration(await compositionFor(vm, [from, to]), vm, from, to, profile, toProfile);
     io.out(flag(args, 'json') ? JSON.stringify(lib.migrationToJson(r), null, 2) : lib.formatMigration(r));
     return r.ok ? EXIT.ok : EXIT.refused;
   },

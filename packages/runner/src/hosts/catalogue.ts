@@ -110,16 +110,27 @@ export function hostFromRealEntry(e: RealHostEntry): HostModel {
   };
 }
 
-let catalogue: readonly HostModel[] | undefined;
+const built = new Map<string, HostModel>();
 
-/** Every host that ships with viommu, in catalogue order (built once, on first use). */
-export function listHosts(): HostModel[] {
-  catalogue ??= REAL_HOSTS.map(hostFromRealEntry);
-  return [...catalogue];
+/** The model of a catalogue entry, built on first use. */
+function model(e: RealHostEntry): HostModel {
+  let h = built.get(e.id);
+  if (!h) built.set(e.id, (h = hostFromRealEntry(e)));
+  return h;
 }
 
-/** The catalogue host with this id. */
+/** Every host that ships with viommu, in catalogue order. */
+export function listHosts(): HostModel[] {
+  return REAL_HOSTS.map(model);
+}
+
+/** The catalogue host with this id (only it is built). */
 export function findHost(id: string): HostModel | undefined {
-  listHosts();
-  return catalogue!.find((h) => h.id === id);
+  const e = REAL_HOSTS.find((h) => h.id === id);
+  return e && model(e);
+}
+
+/** The ids of the catalogue, in order. */
+export function hostIds(): string[] {
+  return REAL_HOSTS.map((h) => h.id);
 }

@@ -1,7 +1,7 @@
 import { InputError } from '@viommu/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { findHost } from '../hosts/index.js';
+import { findHost } from '../hosts/catalogue.js';
 import { checkSchema } from '../schema/validate.js';
 import { splitShellWords } from './qemu-args.js';
 

@@ -14,16 +14,33 @@ import type { DependencyContainer } from 'tsyringe';
 export const BUILTIN_PACKAGES: readonly BuiltinPackage[] = [
   { name: '@viommu/iommufd', provides: 'backend' },
   { name: '@viommu/legacy-vfio', provides: 'backend' },
-  { name: '@viommu/intel-vtd', provides: 'viommu', devices: ['intel-iommu'] },
-  { name: '@viommu/arm-smmuv3', provides: 'viommu', devices: ['arm-smmuv3'] },
+  { name: '@viommu/intel-vtd', provides: 'viommu', devices: ['intel-iommu'], arches: ['x86_64'], drivers: ['intel'] },
+  { name: '@viommu/arm-smmuv3', provides: 'viommu', devices: ['arm-smmuv3'], arches: ['aarch64'], drivers: ['arm'] },
 ];
 
-/** A package the runner ships with, and what it contributes (`regs` needs only vIOMMUs). */
+/**
+ * A package the runner ships with, and what it contributes, so a command loads only the
+ * packages its input names (`regs` needs only vIOMMUs; `check` one VM on one host).
+ */
 export interface BuiltinPackage {
   readonly name: string;
   readonly provides: 'backend' | 'viommu';
-  /** The `-device` types of its vIOMMU plugins (lets `regs` load only what it is asked for). */
+  /** The `-device` types of its vIOMMU plugins. */
   readonly devices?: readonly string[];
+  /** The QEMU targets its vIOMMUs exist in (a machine of the target may create one itself: `virt,iommu=smmuv3`). */
+  readonly arches?: readonly string[];
+  /** The host IOMMU vendors its driver models probe (`HostIommuUnit.vendor`). */
+  readonly drivers?: readonly string[];
+}
+
+/** What a command's input names, for discovery to load only the packages it needs. */
+export interface DiscoveryNeeds {
+  /** `-device` types that need a plugin (not those the engine models itself, like `vfio-pci`). */
+  readonly devices: readonly string[];
+  /** The target of the machine, whose vIOMMUs the machine's options may create. */
+  readonly arch?: string;
+  /** Vendors of the host IOMMU units to probe. */
+  readonly drivers?: readonly string[];
 }
 
 /** A package that contributes to the per-scenario container. */
@@ -113,22 +130,44 @@ function packageDirOf(entry: string, name: string): string {
   return d;
 }
 
+/** Whether built-ins have every device type and driver vendor `needs` names. */
+function builtinsCover(needs: DiscoveryNeeds): boolean {
+  return (
+    needs.devices.every((d) => BUILTIN_PACKAGES.some((b) => b.devices?.includes(d))) &&
+    (needs.drivers ?? []).every((v) => BUILTIN_PACKAGES.some((b) => b.drivers?.includes(v)))
+  );
+}
+
+/** A built-in `needs` names: a device type, the target or a driver vendor of it (backends: `viommusOnly` aside, always). */
+function needed(b: BuiltinPackage, needs: DiscoveryNeeds, viommusOnly: boolean): boolean {
+  if (b.provides === 'backend') return !viommusOnly;
+  return (
+    !!b.devices?.some((d) => needs.devices.includes(d)) ||
+    (needs.arch !== undefined && !!b.arches?.includes(needs.arch)) ||
+    !!b.drivers?.some((v) => needs.drivers?.includes(v))
+  );
+}
+
 /**
  * Loads the built-in packages and every installed package that declares itself a viommu
  * plugin, searching `node_modules` upwards from the runner and from `cwd`. `viommusOnly`
- * skips the built-in backends (for `viommu regs`, which realizes no passthrough device);
- * `devices` (the `-device` types wanted) loads only the built-ins that have them and skips
- * the search when they cover every type. Order: built-ins
- * in their fixed order, then the others by name, so composition is deterministic.
+ * skips the built-in backends (for `viommu regs`, which realizes no passthrough device).
+ * `needs` (what the input names) loads only the built-ins it names, and skips the search
+ * when built-ins cover every device type and driver vendor in it; otherwise every built-in
+ * loads, then the declared packages. `devices` is `needs` with device types only. Order:
+ * built-ins in their fixed order, then the others by name, so composition is deterministic.
  */
-export async function discoverPlugins(opts: { cwd?: string; viommusOnly?: boolean; devices?: readonly string[] } = {}): Promise<Discovery> {
+export async function discoverPlugins(
+  opts: { cwd?: string; viommusOnly?: boolean; devices?: readonly string[]; needs?: DiscoveryNeeds } = {},
+): Promise<Discovery> {
   const notes: string[] = [];
   const packages: PluginPackage[] = [];
-  const { devices } = opts;
-  const covered = devices !== undefined && devices.every((d) => BUILTIN_PACKAGES.some((b) => b.devices?.includes(d)));
+  const viommusOnly = opts.viommusOnly ?? false;
+  const needs = opts.needs ?? (opts.devices && { devices: opts.devices });
+  const covered = needs !== undefined && builtinsCover(needs);
   const declared = covered ? new Map<string, string>() : findDeclaredPlugins([here, opts.cwd ?? process.cwd()]);
   const builtins = BUILTIN_PACKAGES.filter((b) =>
-    covered ? b.devices?.some((d) => devices.includes(d)) : !opts.viommusOnly || b.provides === 'viommu',
+    covered ? needed(b, needs, viommusOnly) : !viommusOnly || b.provides === 'viommu',
   ).map((b) => b.name);
   const wanted: [string, string | undefined, boolean][] = [
     ...builtins.map((n): [string, string | undefined, boolean] => [n, undefined, true]),
