@@ -17,6 +17,10 @@ export type Stage =
  * A failure with the exact text QEMU prints (QEMU's `Error *`), the errno when the kernel
  * gave one, and the stage. `hint` is what QEMU prints on its own line(s) after the
  * message (`error_append_hint`); it is never part of `message`.
+ *
+ * A refusal is an expected outcome, not a bug: no stack is captured (`Error.stackTraceLimit`
+ * is 0 while it is built), so `stack` is only the `QemuError: <message>` line and a refusal
+ * costs no more than any other result. Other errors (real bugs) keep their stacks.
  */
 export class QemuError extends Error {
   override readonly name = 'QemuError';
@@ -26,7 +30,10 @@ export class QemuError extends Error {
     readonly errno?: ErrnoName,
     readonly hint?: string,
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 
   /** `error_setg_errno(errp, errno, fmt)`: `"<msg>: <strerror(errno)>"`. */
@@ -43,7 +50,8 @@ export class QemuError extends Error {
 /**
  * A simulated kernel call failed: the uAPI's `-1` with `errno` set. `out` is what the kernel
  * still wrote back into the argument before failing (e.g. `num_iovas` with
- * `IOMMU_IOAS_IOVA_RANGES`' `EMSGSIZE`), when it does.
+ * `IOMMU_IOAS_IOVA_RANGES`' `EMSGSIZE`), when it does. Like `QemuError`, an expected outcome:
+ * built without a stack.
  */
 export class KernelError extends Error {
   override readonly name = 'KernelError';
@@ -54,7 +62,10 @@ export class KernelError extends Error {
     readonly reason?: string,
     readonly out?: unknown,
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${call}: ${errno} (${strerror(errno)})${reason ? `: ${reason}` : ''}`);
+    Error.stackTraceLimit = limit;
     this.errnoValue = Errno[errno];
   }
 }
