@@ -21,6 +21,7 @@ export * from './pci/iommu-ops.js';
 export * from './pci/iommu.js';
 export * from './qom/keyval.js';
 export * from './qom/properties.js';
+export * from './qom/qdict.js';
 export * from './uapi/iommufd.js';
 export * from './uapi/vfio.js';
 export * from './uapi/kernel.js';

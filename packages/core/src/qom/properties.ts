@@ -1,5 +1,6 @@
 import { QemuError } from '../errors.js';
 import type { OptionPair } from './keyval.js';
+import { qdictOrder } from './qdict.js';
 
 /** QOM property types viommu models (`qdev_prop_*`). */
 export type PropertyType =
@@ -92,7 +93,8 @@ export function parsePropertyValue(decl: PropertyDecl, text: string, visitor: 'k
 
 /**
  * Resolves a device's properties in QEMU's order: class defaults, then machine-type compat
- * properties, then `-global` values, then the option string (last duplicate wins).
+ * properties, then `-global` values, then the option string (last duplicate wins) in QDict order
+ * (`qdictOrder`), so the first bad option reported is QEMU's.
  * @param typeName QOM type (for `Property '<type>.<name>' not found`)
  * @param ignore keys that are not QOM properties of this type but are valid options
  *   (`id`, and for PCI devices `bus`/`addr`)
@@ -119,12 +121,8 @@ export function resolveProperties(
   for (const [k, v] of Object.entries(layers.compat ?? {})) if (byName.has(k)) apply(k, v);
   for (const [k, v] of Object.entries(layers.globals ?? {})) apply(k, v);
   const last = new Map<string, string>();
-  for (const p of layers.given ?? []) {
-    if (ignore.includes(p.key)) continue;
-    last.delete(p.key);
-    last.set(p.key, p.value);
-  }
-  for (const [k, v] of last) apply(k, v);
+  for (const p of layers.given ?? []) if (!ignore.includes(p.key)) last.set(p.key, p.value);
+  for (const k of qdictOrder(last.keys())) apply(k, last.get(k)!);
   return out;
 }
 
