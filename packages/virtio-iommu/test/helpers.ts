@@ -1,18 +1,8 @@
-import {
-  createAddressSpaceMemory,
-  findProfile,
-  HostIOMMUDevice,
-  PCITopology,
-  Trace,
-  TYPE_HOST_IOMMU_DEVICE,
-  type IovaRange,
-  type MachineContext,
-  type OptionPair,
-  type ProfileId,
-  type ViommuRealizeContext,
-} from '@viommu/core';
+import { HostIOMMUDevice, QemuError, TYPE_HOST_IOMMU_DEVICE, type IovaRange, type MachineContext, type ProfileId, type ViommuRealizeContext } from '@viommu/core';
+import { thrown } from '@viommu/test-support';
+import { machineContext, realizeContext, type TestMachine } from '@viommu/test-vmm';
 
-export type TestMachine = MachineContext & { viommus: { typeName: string; id?: string }[] };
+export { pairs, type TestMachine } from '@viommu/test-vmm';
 
 /** A machine as QEMU builds it: its root bus (`pcie.0`, or `pci.0` on `pc`) with the built-in functions, options, globals. */
 export function machine(
@@ -24,38 +14,15 @@ export function machine(
     hostPageSize?: bigint;
   } = {},
 ): TestMachine {
-  const pci = new PCITopology();
-  const rootBus = family === 'pc' ? pci.addRootBus('pci.0', false) : pci.addRootBus('pcie.0', true);
-  // what QEMU puts on bus 0 before any -device: the host bridge at 00.0 (and PIIX3 at 01.0 on pc)
-  const builtins: Record<string, string[]> = { q35: ['mch'], pc: ['i440FX', 'PIIX3'], virt: ['gpex-root'] };
-  (builtins[family] ?? []).forEach((typeName, slot) => pci.plug({ typeName, bus: rootBus, devfn: slot << 3 }));
-  return {
-    family,
-    typeName: opts.compat ? `${family}-${opts.compat.join('.')}` : family,
-    compatVersion: opts.compat ?? null,
-    accel: 'tcg',
-    props: opts.props ?? {},
-    pci,
-    rootBus,
-    addressSpaceMemory: createAddressSpaceMemory(),
-    viommus: [],
-    globals: opts.globals ?? {},
-    ...(opts.hostPageSize !== undefined ? { hostPageSize: opts.hostPageSize } : {}),
-  };
-}
-
-/** Splits `a=b,c=d` into option pairs (no `,,` escapes needed in these tests). */
-export function pairs(text: string): OptionPair[] {
-  if (!text) return [];
-  return text.split(',').map((kv) => {
-    const i = kv.indexOf('=');
-    return i < 0 ? { key: kv, value: 'on' } : { key: kv.slice(0, i), value: kv.slice(i + 1) };
-  });
+  return machineContext(family, { ...opts, typeName: opts.compat ? `${family}-${opts.compat.join('.')}` : family, board: true });
 }
 
 export function ctx(profile: ProfileId, m: MachineContext, options = '', id?: string): ViommuRealizeContext {
-  return { profile: findProfile(profile)!, machine: m, options: pairs(options), trace: new Trace(), ...(id ? { id } : {}) };
+  return realizeContext(profile, m, options, id ? { id } : {});
 }
+
+/** The QemuError `fn` throws. */
+export const refusal = (fn: () => unknown): QemuError => thrown(QemuError, fn);
 
 /**
  * A host IOMMU device with fixed IOVA ranges and page sizes, as a backend would realize it

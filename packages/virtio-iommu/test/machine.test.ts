@@ -1,4 +1,4 @@
-import { PCI_BRIDGE_ROLES, pciDeviceIommuAddressSpace, QemuError } from '@viommu/core';
+import { PCI_BRIDGE_ROLES, pciDeviceIommuAddressSpace } from '@viommu/core';
 import { expect } from 'chai';
 import {
   TYPE_VIRTIO_IOMMU,
@@ -7,20 +7,10 @@ import {
   VirtIOIOMMU,
   VirtioIommuPlugin,
 } from '../src/index.js';
-import { ctx, machine } from './helpers.js';
+import { ctx, machine, refusal } from './helpers.js';
 
 const pciPlugin = new VirtioIommuPlugin();
 const devPlugin = new VirtioIommuPlugin(VIRTIO_IOMMU_DEVICE_MANIFEST);
-
-function refusal(fn: () => unknown): QemuError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QemuError) return e;
-    throw e;
-  }
-  throw new Error('expected a QemuError');
-}
 
 describe('virtio-iommu-pci machine rules', () => {
   it('x86 allows one vIOMMU (pc.c pre-plug)', () => {

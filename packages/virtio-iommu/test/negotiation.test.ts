@@ -4,7 +4,6 @@ import {
   pciDeviceIommuAddressSpace,
   pciDeviceSetIommuDevice,
   pciDeviceUnsetIommuDevice,
-  QemuError,
   Trace,
   U64_MAX,
   vfioListenerRegister,
@@ -16,7 +15,7 @@ import {
 } from '@viommu/core';
 import { expect } from 'chai';
 import { VIRTIO_IOMMU_RESV_MEM_T_MSI, VIRTIO_IOMMU_RESV_MEM_T_RESERVED, VirtioIommuPlugin } from '../src/index.js';
-import { capMgaw, ctx, FakeHiod, machine, vtdIovaRanges } from './helpers.js';
+import { capMgaw, ctx, FakeHiod, machine, refusal, vtdIovaRanges } from './helpers.js';
 
 const plugin = new VirtioIommuPlugin();
 
@@ -27,16 +26,6 @@ const CAP_XEON_GOLD_6146 = 0x8d2078c106f0466n; // intel-028, MGAW 48
 const PGSIZES_IOMMUFD_4K = 0x1000n;
 const PGSIZES_TYPE1 = 0x40201000n;
 const PGSIZES_ARM64_64K = 0x20010000n;
-
-function refusal(fn: () => unknown): QemuError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QemuError) return e;
-    throw e;
-  }
-  throw new Error('expected a QemuError');
-}
 
 /** The smallest VFIO backend: attaches into the address space (7.2: the listener) and hands out a fixed hiod. */
 function fakeBackend(hiod: FakeHiod | null, pgsizes: bigint, profile = findProfile('10.0')!): VfioIommuBackend & { attached: number } {

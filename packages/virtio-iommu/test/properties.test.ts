@@ -1,19 +1,8 @@
-import { QemuError } from '@viommu/core';
 import { expect } from 'chai';
 import { TYPE_VIRTIO_IOMMU_PCI, VirtioIommuPlugin, virtioIommuPciProperties } from '../src/index.js';
-import { ctx, machine } from './helpers.js';
+import { ctx, machine, refusal } from './helpers.js';
 
 const plugin = new VirtioIommuPlugin();
-
-function refusal(fn: () => unknown): QemuError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QemuError) return e;
-    throw e;
-  }
-  throw new Error('expected a QemuError');
-}
 
 describe('virtio-iommu-pci properties', () => {
   it('7.2 lists exactly the properties Debian QEMU 7.2 prints for -device virtio-iommu-pci,help', () => {

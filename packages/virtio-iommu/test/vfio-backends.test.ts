@@ -1,17 +1,8 @@
 import {
-  FaultPlan,
-  IOMMU_DRIVER,
   IOMMUFD_BACKEND_FACTORY,
-  KERNEL_SUBSYSTEM,
-  KERNEL_UAPI,
   PROFILE_10_0,
   PROFILE_7_2,
-  QEMU_PROFILE,
   QemuError,
-  SimKernel,
-  TRACE,
-  Trace,
-  tracedKernel,
   U64_MAX,
   VFIO_IOMMU_IOMMUFD,
   VFIO_IOMMU_LEGACY,
@@ -23,9 +14,9 @@ import {
 import { register as registerIommufd } from '@viommu/iommufd';
 import { register as registerLegacyVfio } from '@viommu/legacy-vfio';
 import { register as registerIntelVtd } from '@viommu/intel-vtd';
+import { wiredScenario } from '@viommu/test-vmm';
 import { expect } from 'chai';
 import 'reflect-metadata';
-import { container } from 'tsyringe';
 import { VIRTIO_IOMMU_RESV_MEM_T_MSI, VIRTIO_IOMMU_RESV_MEM_T_RESERVED, VirtioIommuPlugin, type VirtIOIOMMU } from '../src/index.js';
 import { ctx, machine } from './helpers.js';
 
@@ -44,21 +35,8 @@ const HOST_W1290P: HostModel = {
  */
 const PGSIZES_SLLPS_2M_1G = 0x40201000n;
 
-/** One scenario as the runner wires it: a child container with the simulated kernel and the iommufd backend. */
-function scenario(host: HostModel, profile: QemuProfile = PROFILE_10_0) {
-  const c = container.createChildContainer();
-  registerIommufd(c);
-  registerLegacyVfio(c);
-  registerIntelVtd(c);
-  const trace = new Trace();
-  const sim = new SimKernel(host, c.resolveAll(IOMMU_DRIVER), new FaultPlan());
-  for (const s of c.resolveAll(KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
-  const kernel = tracedKernel(sim, trace);
-  c.register(KERNEL_UAPI, { useValue: kernel });
-  c.register(QEMU_PROFILE, { useValue: profile });
-  c.register(TRACE, { useValue: trace });
-  return { c, sim, kernel, trace };
-}
+/** One scenario as the runner wires it: a child container with the simulated kernel and both VFIO backends. */
+const scenario = (host: HostModel, profile: QemuProfile = PROFILE_10_0) => wiredScenario(host, profile, [registerIommufd, registerLegacyVfio, registerIntelVtd]);
 
 describe('virtio-iommu with the iommufd backend on a real VT-d host model', () => {
   it('the 39-bit host\'s usable ranges become reserved regions; the page mask becomes the IOAS alignment', () => {
