@@ -16,6 +16,7 @@ import {
   type QemuProfile,
 } from '@viommu/core';
 import type { DependencyContainer } from 'tsyringe';
+import { deviceModels } from '../input/device-models.js';
 import { lastValue, type OptionEntry, type VmConfig } from '../input/vm-config.js';
 import { at, Boot, LocatedError, plugPci } from './boot.js';
 import type { BuiltMachine } from './machine.js';
@@ -110,8 +111,10 @@ export function runScenario(c: DependencyContainer, vm: VmConfig, host: HostMode
       });
     }
     const vfioDevices: { name: string; pdev: PCIDevice }[] = [];
+    const models = deviceModels(profile.id, m.arch);
     for (const entry of vm.devices) {
       const plugin = boot.pluginFor(entry.type);
+      if (!plugin) at(entry.location, () => models.lookup(entry.type, m.family));
       if (plugin) {
         boot.realizeDevice(plugin, entry);
       } else if (PCI_BRIDGE_ROLES[entry.type]) {
