@@ -14,7 +14,7 @@ import {
 } from '@viommu/core';
 import { ArmSmmuV3Driver, ArmSmmuV3Plugin, smmuv3AccelHwCompatible, type SMMUv3Device } from '../src/index.js';
 import { FakeIommufd, type FakeHiod } from './fake-iommufd.js';
-import { realizeCtx, virtMachine } from './helpers.js';
+import { qemuError, realizeCtx, virtMachine } from './helpers.js';
 import { GRACE, GRACE_2, regUnit, RK3588, THUNDERX2 } from './host-units.js';
 
 const plugin = new ArmSmmuV3Plugin();
@@ -46,16 +46,6 @@ function setup(options = 'ril=off'): Setup {
       return { hiod: fd.add(hostDev(unit, bdf), instance, parent), pdev };
     },
   };
-}
-
-function qemuError(fn: () => unknown): QemuError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QemuError) return e;
-    throw e;
-  }
-  throw new Error('accepted');
 }
 
 describe('arm-smmuv3,accel=on: set_iommu_device', () => {

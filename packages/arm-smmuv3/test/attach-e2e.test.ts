@@ -1,21 +1,12 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
 import {
-  FAULT_PLAN,
-  FaultPlan,
-  IOMMU_DRIVER,
   IOMMUFD_BACKEND_FACTORY,
-  KERNEL_SUBSYSTEM,
-  KERNEL_UAPI,
   PCI_DEVFN,
   PROFILE_UPSTREAM,
   pciDeviceSupportsAddressSpace,
-  QEMU_PROFILE,
   QemuError,
-  SimKernel,
-  TRACE,
   Trace,
-  tracedKernel,
   VFIO_IOMMU_IOMMUFD,
   VIOMMU_PLUGIN,
   vfioPciRealize,
@@ -27,7 +18,7 @@ import {
 } from '@viommu/core';
 import { register as registerIntel } from '@viommu/intel-vtd';
 import { register as registerIommufd } from '@viommu/iommufd';
-import { container } from 'tsyringe';
+import { wiredScenario } from '@viommu/test-vmm';
 import { register as registerArm } from '../src/index.js';
 import { GRACE, GRACE_2 } from './host-units.js';
 import { machineOf, pairs } from './helpers.js';
@@ -72,18 +63,7 @@ const CASES: readonly VendorCase[] = [
 
 /** One scenario: child container, simulated kernel, machine with the vIOMMU realized. */
 function scenario(c: VendorCase) {
-  const child = container.createChildContainer();
-  const trace = new Trace();
-  child.register(QEMU_PROFILE, { useValue: PROFILE_UPSTREAM });
-  child.register(TRACE, { useValue: trace });
-  child.register(FAULT_PLAN, { useValue: new FaultPlan() });
-  registerIommufd(child);
-  registerIntel(child);
-  registerArm(child);
-  const kernel = new SimKernel(c.host, child.resolveAll(IOMMU_DRIVER));
-  for (const s of child.resolveAll(KERNEL_SUBSYSTEM)) kernel.addSubsystem(s);
-  const uapi = tracedKernel(kernel, trace);
-  child.register(KERNEL_UAPI, { useValue: uapi });
+  const { c: child, sim: kernel, kernel: uapi, trace } = wiredScenario(c.host, PROFILE_UPSTREAM, [registerIommufd, registerIntel, registerArm]);
   const plugin = child.resolveAll(VIOMMU_PLUGIN).find((p) => p.manifest.typeName === c.type)!;
   const machine: MachineContext = machineOf(plugin.manifest.defaultMachine, { accel: c.accel, kernelIrqchip: c.kernelIrqchip });
   const viommu: ViommuDevice = plugin.realize({ profile: PROFILE_UPSTREAM, machine, options: pairs(c.options), trace });

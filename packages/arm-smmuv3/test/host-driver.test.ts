@@ -17,6 +17,7 @@ import {
   type IommuDomain,
   type IommuInstance,
 } from '@viommu/core';
+import { caught } from '@viommu/test-support';
 import {
   ARM_SMMU_FEAT,
   ArmSmmuV3Driver,
@@ -32,16 +33,7 @@ const driver = new ArmSmmuV3Driver();
 const K618 = kernelFeatures('6.18.0');
 const probe = (unit: HostIommuUnit, release = '6.18.0') => driver.probe(unit, kernelFeatures(release), '') as ArmSmmuV3Instance;
 const dev = (unit: string, bdf = '0000:01:00.0', pasidLog2 = 0): HostPciDevice => ({ bdf, unit, group: 1, driver: 'vfio-pci', pasidLog2 });
-
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return 'ok';
-}
+const errno = (fn: () => unknown): string => caught(KernelError, fn)?.errno ?? 'ok';
 
 /**
  * A server SMMU written out as registers. IDR0: S2P|S1P|TTF=2|COHACC|HTTU=2 (HA+HD)|ATS|ASID16|MSI|

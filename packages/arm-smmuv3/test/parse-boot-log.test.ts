@@ -1,16 +1,9 @@
 import { expect } from 'chai';
 import { InputError } from '@viommu/core';
+import { thrown } from '@viommu/test-support';
 import { parseSmmuBootLog } from '../src/index.js';
 
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).to.be.instanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (f: () => unknown): InputError => thrown(InputError, f);
 
 // arm-004: NVIDIA Grace with its CMDQV companion (shared/data/real-hosts.json)
 const GRACE = [

@@ -6,7 +6,6 @@ import {
   pciDeviceSupportsAddressSpace,
   PCI_BRIDGE_ROLES,
   PCI_DEVFN,
-  QemuError,
   Trace,
   vfioListenerRegister,
   ViommuFlag,
@@ -14,19 +13,9 @@ import {
   type ProfileId,
 } from '@viommu/core';
 import { ArmSmmuV3Plugin, SMMU_ID_REGISTERS } from '../src/index.js';
-import { realizeCtx, virtMachine } from './helpers.js';
+import { qemuError, realizeCtx, virtMachine } from './helpers.js';
 
 const plugin = new ArmSmmuV3Plugin();
-
-function qemuError(fn: () => unknown): QemuError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QemuError) return e;
-    throw e;
-  }
-  throw new Error('accepted');
-}
 
 const device = (profile: ProfileId, options: string, machine = virtMachine({ accel: 'kvm' })) =>
   plugin.realize(realizeCtx(profile, machine, options));
