@@ -1,3 +1,5 @@
+// tsyringe needs the Reflect polyfill before it loads; an oracle script importing these helpers has no mocha --require.
+import 'reflect-metadata';
 import {
   FAULT_PLAN,
   FaultPlan,
