@@ -12,18 +12,11 @@ import {
   type IommuHwptVtdS1,
   type IommuInstance,
 } from '@viommu/core';
+import { caught } from '@viommu/test-support';
 import { decodeCap, decodeEcap, IntelIommuDriver, IOMMU_VTD_S1_EAFE, IOMMU_VTD_S1_SRE } from '../src/index.js';
 import { DEV, probe, UNITS } from './hosts.js';
 
-const errno = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return 'ok';
-};
+const errno = (f: () => unknown): string => caught(KernelError, f)?.errno ?? 'ok';
 
 const s1 = (addr_width: number, flags = 0n): IommuHwptVtdS1 => ({ type: IOMMU_HWPT_DATA_VTD_S1, flags, pgtbl_addr: 0x1000n, addr_width });
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { InputError } from '@viommu/core';
+import { thrown } from '@viommu/test-support';
 import { parseDmarBootLog, parseVtdSysfs } from '../src/index.js';
 
 // Lines as real machines printed them (shared/data/real-hosts.json, ids in comments).
@@ -10,15 +11,7 @@ const W520 = [
   '[    0.099716] DMAR: dmar1: reg_base_addr fed91000 ver 1:0 cap c9008020660262 ecap f0105a',
 ];
 
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).to.be.instanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (f: () => unknown): InputError => thrown(InputError, f);
 
 describe('parseDmarBootLog (alloc_iommu probe lines)', () => {
   it('reads every unit of a dmesg with timestamps, registers as printed (bigint)', () => {

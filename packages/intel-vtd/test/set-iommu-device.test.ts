@@ -11,11 +11,14 @@ import {
   type PCIDevice,
   type ProfileId,
 } from '@viommu/core';
+import { caught } from '@viommu/test-support';
 import { IntelIommuPlugin, VTD_ASSIGNMENT_NEEDS_CM, VTD_REQUIRE_CACHING_MODE, type IntelIOMMUDevice } from '../src/index.js';
 import { q35Machine, realizeCtx } from './helpers.js';
 import { probe, TestHiod, UNITS } from './hosts.js';
 
 const plugin = new IntelIommuPlugin();
+/** QEMU's message, or `accepted`. */
+const refusal = (f: () => void): string => caught(QemuError, f)?.message ?? 'accepted';
 
 function setup(profile: ProfileId, options: string): { machine: MachineContext; viommu: IntelIOMMUDevice; vfio: PCIDevice } {
   const machine = q35Machine();
@@ -23,16 +26,6 @@ function setup(profile: ProfileId, options: string): { machine: MachineContext; 
   const port = machine.pci.plug({ typeName: 'pcie-root-port', id: 'rp0', bus: machine.rootBus, devfn: 0x10, role: PCI_BRIDGE_ROLES['pcie-root-port'] });
   const vfio = machine.pci.plug({ typeName: 'vfio-pci', bus: port.secondaryBus!, devfn: 0 });
   return { machine, viommu, vfio };
-}
-
-function refusal(f: () => void): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof QemuError) return e.message;
-    throw e;
-  }
-  return 'accepted';
 }
 
 const desktop = probe(UNITS.desktop39);
