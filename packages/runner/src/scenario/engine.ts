@@ -24,13 +24,6 @@ import { hwptAllocs } from './hwpts.js';
 import { printRefusal, type Verdict, type ViommuReport } from './verdict.js';
 import { resolveAllOrNone } from './compose.js';
 
-/** Emulated PCI endpoints that take a slot and may be refused by a vIOMMU (`*-pci`, common NICs and controllers). */
-const PCI_ENDPOINTS = new Set(['e1000', 'e1000e', 'igb', 'rtl8139', 'nvme', 'qemu-xhci', 'nec-usb-xhci', 'ich9-ahci', 'ivshmem-plain']);
-
-function isPciEndpoint(entry: OptionEntry): boolean {
-  return entry.type.endsWith('-pci') || PCI_ENDPOINTS.has(entry.type);
-}
-
 /**
  * `vfio-pci`'s own option checks before `vfio_pci_realize` (`hw/vfio/pci.c`): the host device
  * from `host=` (`[dddd:]bb:dd.f`) or `sysfsdev=` (its last path component).
@@ -114,19 +107,17 @@ export function runScenario(c: DependencyContainer, vm: VmConfig, host: HostMode
     const models = deviceModels(profile.id, m.arch);
     for (const entry of vm.devices) {
       const plugin = boot.pluginFor(entry.type);
-      if (!plugin) at(entry.location, () => models.lookup(entry.type, m.family));
+      const model = plugin ? undefined : at(entry.location, () => models.lookup(entry.type, m.family));
       if (plugin) {
         boot.realizeDevice(plugin, entry);
       } else if (PCI_BRIDGE_ROLES[entry.type]) {
         at(entry.location, () => plugPci(m, entry));
       } else if (entry.type === 'vfio-pci') {
         vfioDevices.push(at(entry.location, () => realizeVfioPci(c, m, entry, iommufds, profile)));
-      } else if (isPciEndpoint(entry)) {
-        boot.refuseForeignViommu(entry);
-        at(entry.location, () => plugPci(m, entry));
+      } else if (model?.bus === 'PCI') {
+        at(entry.location, () => plugPci(m, { ...entry, type: model.typeName }));
         notes.push(`${entry.location}: plugged as an emulated PCI endpoint`);
       } else {
-        boot.refuseForeignViommu(entry);
         notes.push(`ignored ${entry.location} (not part of the vIOMMU negotiation)`);
       }
     }
