@@ -102,7 +102,10 @@ export function parseQemuArgs(argv: readonly string[], where = 'command line'): 
         const implied = name === 'device' ? 'driver' : 'qom-type';
         const location = `${opt} ${text}`;
         const parsed = parseOptionString(text, implied, `${where}: ${location}`);
-        if (!parsed.implied) throw new InputError(`${location}: Parameter '${implied}' is missing`, where);
+        // `-device ,id=x` names the model '' (QEMU: "'' is not a valid device model name").
+        if (parsed.implied === undefined || (name === 'object' && !parsed.implied)) {
+          throw new InputError(`${location}: Parameter '${implied}' is missing`, where);
+        }
         const entry = { type: parsed.implied, pairs: parsed.pairs, id: lastValue(parsed.pairs, 'id'), location };
         (name === 'device' ? devices : objects).push(entry);
         break;
