@@ -51,6 +51,7 @@ export class SimKernel implements KernelUapi, LiveObjectSource {
   readonly instances = new Map<string, IommuInstance>();
   /** Per-device state by BDF. */
   readonly devices = new Map<string, SimDeviceState>();
+  readonly #groups = new Map<number, SimDeviceState[]>();
   readonly #subsystems: KernelSubsystem[] = [];
   readonly #files = new Map<number, SimFile>();
   #nextFd = 3;
@@ -66,6 +67,11 @@ export class SimKernel implements KernelUapi, LiveObjectSource {
       if (driver) this.instances.set(unit.name, driver.probe(unit, this.features, host.kernel.cmdline, host.units));
     }
     host.devices.forEach((dev, i) => this.devices.set(dev.bdf, { dev, cdevIndex: i, owner: null }));
+    for (const state of this.devices.values()) {
+      const group = this.#groups.get(state.dev.group);
+      if (group) group.push(state);
+      else this.#groups.set(state.dev.group, [state]);
+    }
   }
 
   /** Adds a subsystem (its device nodes become openable). */
@@ -78,9 +84,9 @@ export class SimKernel implements KernelUapi, LiveObjectSource {
     return this.instances.get(dev.unit);
   }
 
-  /** Every device in an IOMMU group. */
-  groupDevices(group: number): SimDeviceState[] {
-    return [...this.devices.values()].filter((d) => d.dev.group === group);
+  /** Every device in an IOMMU group, in host order. */
+  groupDevices(group: number): readonly SimDeviceState[] {
+    return this.#groups.get(group) ?? [];
   }
 
   /** Throws the injected errno, if the fault plan says this call fails. */
@@ -156,10 +162,15 @@ export class SimKernel implements KernelUapi, LiveObjectSource {
     return `${VFIO_CDEV_MAJOR}:${d.cdevIndex}\n`;
   }
 
-  /** A device that has a VFIO cdev (`vfio-pci` bound, kernel with CONFIG_VFIO_DEVICE_CDEV). */
+  /**
+   * A device that has a VFIO cdev (`vfio-pci` bound, kernel with CONFIG_VFIO_DEVICE_CDEV) —
+   * registered by `__vfio_register_dev`, which refuses (EINVAL, no cdev) a device whose IOMMU
+   * is not `IOMMU_CAP_CACHE_COHERENCY`, as it refuses the group node.
+   */
   cdevDevice(bdf: string): SimDeviceState | undefined {
     const d = this.devices.get(bdf);
     if (!d || d.dev.driver !== 'vfio-pci' || !this.host.kernel.vfioCdev || !this.features.vfioCdev) return undefined;
+    if (!this.iommuOf(d.dev)?.capable('CACHE_COHERENCY', d.dev)) return undefined;
     return d;
   }
 
