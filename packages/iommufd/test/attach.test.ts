@@ -28,6 +28,18 @@ const twoUnits = (extra1: Record<string, boolean> = {}) =>
   });
 
 const GETFD = ['readlink', 'readdir', 'read', 'open'];
+/**
+ * A device in a new container (upstream): IOAS, auto-domain HWPT on the hw_info type, attach,
+ * then `iommufd_cdev_get_info_iova_range` (its first call sized short: EMSGSIZE).
+ */
+const NEW_IOAS = [
+  'IOMMU_IOAS_ALLOC',
+  'IOMMU_GET_HW_INFO',
+  'IOMMU_HWPT_ALLOC',
+  'VFIO_DEVICE_ATTACH_IOMMUFD_PT',
+  'IOMMU_IOAS_IOVA_RANGES',
+  'IOMMU_IOAS_IOVA_RANGES',
+];
 
 describe('iommufd_cdev_attach: the attach sequence (hw/vfio/iommufd.c)', () => {
   it('fresh HWPT (upstream): bind, IOAS, GET_HW_INFO, HWPT_ALLOC, attach, IOVA ranges, GET_INFO, hiod realize', () => {
@@ -37,12 +49,7 @@ describe('iommufd_cdev_attach: the attach sequence (hw/vfio/iommufd.c)', () => {
       ...GETFD,
       'open',
       'VFIO_DEVICE_BIND_IOMMUFD',
-      'IOMMU_IOAS_ALLOC',
-      'IOMMU_GET_HW_INFO',
-      'IOMMU_HWPT_ALLOC',
-      'VFIO_DEVICE_ATTACH_IOMMUFD_PT',
-      'IOMMU_IOAS_IOVA_RANGES',
-      'IOMMU_IOAS_IOVA_RANGES',
+      ...NEW_IOAS,
       'VFIO_DEVICE_GET_INFO',
       'IOMMU_GET_HW_INFO',
     ]);
@@ -116,12 +123,7 @@ describe('iommufd_cdev_attach: the attach sequence (hw/vfio/iommufd.c)', () => {
       ...GETFD,
       'VFIO_DEVICE_BIND_IOMMUFD',
       'VFIO_DEVICE_ATTACH_IOMMUFD_PT',
-      'IOMMU_IOAS_ALLOC',
-      'IOMMU_GET_HW_INFO',
-      'IOMMU_HWPT_ALLOC',
-      'VFIO_DEVICE_ATTACH_IOMMUFD_PT',
-      'IOMMU_IOAS_IOVA_RANGES',
-      'IOMMU_IOAS_IOVA_RANGES',
+      ...NEW_IOAS,
       'VFIO_DEVICE_GET_INFO',
       'IOMMU_GET_HW_INFO',
     ]);

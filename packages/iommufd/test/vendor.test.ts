@@ -1,8 +1,6 @@
 import {
-  FaultPlan,
   HOST_IOMMU_DEVICE_CAP_AW_BITS,
   HostIommuQuirk,
-  IOMMU_DRIVER,
   IOMMU_HW_CAP_DIRTY_TRACKING,
   IOMMU_HW_INFO_TYPE_INTEL_VTD,
   IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17,
@@ -22,7 +20,6 @@ import {
   ViommuFlag,
   createAddressSpaceMemory,
   pciSetupIommu,
-  tracedKernel,
   vfioPciRealize,
   type HostIOMMUDevice,
   type HostIOMMUDeviceIOMMUFD,
@@ -31,6 +28,7 @@ import {
   type QemuProfile,
 } from '@viommu/core';
 import { register as registerIntel, vtdGetHostIommuQuirks } from '@viommu/intel-vtd';
+import { wiredScenario } from '@viommu/test-vmm';
 import { expect } from 'chai';
 import 'reflect-metadata';
 import { container } from 'tsyringe';
@@ -51,16 +49,7 @@ const host = (unit: HostIommuUnit, arch: HostModel['arch'], release = '6.17.0'):
 
 /** One scenario wired as the runner does it: a child container, every package's `register`. */
 function run(h: HostModel, profile: QemuProfile, flags = 0n) {
-  const c = container.createChildContainer();
-  register(c);
-  registerIntel(c);
-  const trace = new Trace();
-  const sim = new SimKernel(h, c.resolveAll(IOMMU_DRIVER), new FaultPlan());
-  for (const s of c.resolveAll(KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
-  const kernel = tracedKernel(sim, trace);
-  c.register(KERNEL_UAPI, { useValue: kernel });
-  c.register(QEMU_PROFILE, { useValue: profile });
-  c.register(TRACE, { useValue: trace });
+  const { c, sim, kernel, trace } = wiredScenario(h, profile, [register, registerIntel]);
   const pci = new PCITopology();
   const root = pci.addRootBus('pcie.0', true);
   const as = { name: 'viommu-as', iommu: null };
