@@ -25,9 +25,9 @@ function placementArgs(p: Placement): { devices: string[]; vfio: string } {
 }
 
 /**
- * One host per distinct IOMMU signature (the registers of the unit behind the first device,
- * the kernel's features and interfaces, the IOMMU command line), in catalogue order: hosts
- * that would only repeat a scenario add nothing.
+ * One host per distinct IOMMU signature (the registers of the unit behind the first device and
+ * its driver facts beyond them, the kernel's features and interfaces, the IOMMU command line),
+ * in catalogue order: hosts that would only repeat a scenario add nothing.
  */
 export function representativeHosts(hosts: readonly HostModel[], rules: SuiteRules): HostModel[] {
   const seen = new Set<string>();
@@ -38,6 +38,8 @@ export function representativeHosts(hosts: readonly HostModel[], rules: SuiteRul
     if (h.arch !== rules.arch || !unit || !(rules.hostVendors ?? [rules.vendor]).includes(unit.vendor)) continue;
     const sig = JSON.stringify([
       Object.entries(unit.registers).map(([k, v]) => `${k}=${hex(v)}`),
+      // hosts known only by a probe line (SMMUv3 `features`, `oas`, option mask, firmware facts)
+      Object.entries(unit.extra ?? {}).map(([k, v]) => `${k}=${typeof v === 'bigint' ? hex(v) : String(v)}`),
       kernelFeatures(h.kernel.release),
       h.kernel.iommufd, h.kernel.vfioCdev, h.kernel.vfioType1,
       h.kernel.cmdline.split(/\s+/).filter((w) => /^(intel_iommu|iommu|arm-smmu)/.test(w)),
