@@ -4,16 +4,7 @@
 # Each layout is served by vfio-type1-shim.c (SHIM_IOVA, SHIM_DEVICE=1); the result goes to
 # test/fixtures/qemu-<label>-legacy-aw-bits.json (or $OUT). Needs root, gcc and python3.
 #   sh oracle/record-aw-bits.sh 10.0 <unpacked>/usr/bin/qemu-system-x86_64 -L <unpacked>/usr/share/qemu
-set -eu
-out=${OUT:-test/fixtures}
-label=$1
-qemu=$2
-shift 2
-extra="$*"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-gcc -shared -fPIC -O1 -o "$work/shim.so" oracle/vfio-type1-shim.c -ldl
-version=$($qemu --version | head -1)
+. oracle/record-common.sh
 # layout|vIOMMU aw-bits: the x86 MSI window splits every x86 layout
 cat > "$work/layouts" <<'L'
 0-fedfffff,fef00000-7fffffffff|48
@@ -27,11 +18,7 @@ cat > "$work/layouts" <<'L'
 L
 i=0
 while IFS='|' read -r iova aw; do
-  unshare -m --propagation private sh -c "
-    mount -t tmpfs none /sys/bus/pci/devices &&
-    mkdir /sys/bus/pci/devices/0000:01:00.0 &&
-    ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
-    echo quit | SHIM_DEVICE=1 SHIM_IOVA='$iova' SHIM_LOG=/dev/null LD_PRELOAD=$work/shim.so timeout 20 \
+  in_group7 "echo quit | SHIM_DEVICE=1 SHIM_IOVA='$iova' SHIM_LOG=/dev/null LD_PRELOAD=$work/shim.so timeout 20 \
       $qemu $extra -machine q35,kernel-irqchip=split -accel tcg -S -display none -nodefaults \
       -device intel-iommu,aw-bits=$aw,caching-mode=on -device vfio-pci,host=0000:01:00.0 -monitor stdio \
       >$work/out$i 2>&1" || true

@@ -7,23 +7,10 @@
 #   sh oracle/record-qemu.sh 10.0 <unpacked>/usr/bin/qemu-system-x86_64 -L <unpacked>/usr/share/qemu
 # (an unpacked QEMU also needs QEMU_MODULE_DIR / LD_LIBRARY_PATH in the environment).
 # OUT=<dir> writes there instead of test/fixtures (npm run test:oracle does, then compares).
-set -eu
-out=${OUT:-test/fixtures}
-label=$1
-qemu=$2
-shift 2
-extra="$*"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-gcc -shared -fPIC -O1 -o "$work/shim.so" oracle/vfio-type1-shim.c -ldl
-version=$($qemu --version | head -1)
+. oracle/record-common.sh
 run() {
   k=$1
-  unshare -m --propagation private sh -c "
-    mount -t tmpfs none /sys/bus/pci/devices &&
-    mkdir /sys/bus/pci/devices/0000:01:00.0 &&
-    ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
-    SHIM_LOG=$work/calls$k SHIM_FAIL_AT=$k LD_PRELOAD=$work/shim.so timeout 20 \
+  in_group7 "SHIM_LOG=$work/calls$k SHIM_FAIL_AT=$k LD_PRELOAD=$work/shim.so timeout 20 \
       $qemu $extra -machine q35 -accel tcg -S -display none -nodefaults \
       -device vfio-pci,host=0000:01:00.0 </dev/null 2>$work/stderr$k" || true
 }
@@ -32,22 +19,14 @@ run 0
 calls=$(grep -vc '^ioctl 0x' "$work/calls0")
 for k in $(seq 1 "$calls"); do run "$k"; done
 # hot-plugged through the monitor: a failure after the attach finalizes the device (detach order)
-unshare -m --propagation private sh -c "
-  mount -t tmpfs none /sys/bus/pci/devices &&
-  mkdir /sys/bus/pci/devices/0000:01:00.0 &&
-  ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
-  printf 'device_add vfio-pci,host=0000:01:00.0,bus=rp1,id=a\\nquit\\n' |
+in_group7 "printf 'device_add vfio-pci,host=0000:01:00.0,bus=rp1,id=a\\nquit\\n' |
   SHIM_LOG=$work/hotplug LD_PRELOAD=$work/shim.so timeout 20 \
     $qemu $extra -machine q35 -accel tcg -S -display none -nodefaults \
     -device pcie-root-port,id=rp1 -monitor stdio >$work/monitor 2>&1" || true
 # the same QEMU for aarch64: -M virt,iommu=smmuv3 puts the device behind an emulated SMMUv3,
 # whose IOMMU region refuses VFIO's MAP notifier while the container is set up
 qemu_arm=$(echo "$qemu" | sed 's/x86_64$/aarch64/')
-unshare -m --propagation private sh -c "
-  mount -t tmpfs none /sys/bus/pci/devices &&
-  mkdir /sys/bus/pci/devices/0000:01:00.0 &&
-  ln -s ../../../kernel/iommu_groups/7 /sys/bus/pci/devices/0000:01:00.0/iommu_group &&
-  SHIM_LOG=$work/smmuv3 LD_PRELOAD=$work/shim.so timeout 20 \
+in_group7 "SHIM_LOG=$work/smmuv3 LD_PRELOAD=$work/shim.so timeout 20 \
     $qemu_arm $extra -machine virt,iommu=smmuv3 -cpu max -accel tcg -S -display none -nodefaults \
     -device vfio-pci,host=0000:01:00.0 </dev/null 2>$work/smmuv3.stderr" || true
 python3 - "$work" "$version" "$calls" > "$out/qemu-$label-legacy-attach.json" <<'PY'

@@ -6,6 +6,7 @@ import {
   vfioPciRealize,
   type AddressSpace,
 } from '@viommu/core';
+import { thrown } from '@viommu/test-support';
 import { expect } from 'chai';
 import { calls, host, live, machine, profile } from './helpers.js';
 
@@ -33,16 +34,6 @@ const NEW_CONTAINER_7_2 = [
   'VFIO_DEVICE_GET_INFO',
 ];
 const NEW_CONTAINER_10_2 = [...NEW_CONTAINER_7_2.slice(0, 10), 'VFIO_CHECK_EXTENSION 9', ...NEW_CONTAINER_7_2.slice(10)];
-
-function thrown(fn: () => unknown): QemuError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QemuError) return e;
-    throw e;
-  }
-  expect.fail('expected a QemuError');
-}
 
 describe('legacy attach: new container', () => {
   for (const [id, expected] of [
@@ -81,10 +72,10 @@ describe('legacy attach: new container', () => {
     const m = machine(ONE, '10.0');
     const hiod = m.backend.attachDevice(m.request('0000:01:00.0')).hiod!;
     expect(hiod.getCap!(HOST_IOMMU_DEVICE_CAP_AW_BITS)).to.equal(48);
-    const e0 = thrown(() => hiod.getCap!(0));
+    const e0 = thrown(QemuError, () => hiod.getCap!(0));
     expect(e0.message).to.equal('0000:01:00.0: unsupported capability 0');
     expect(e0.errno).to.equal('EINVAL');
-    expect(thrown(() => hiod.getCap!(0x2a)).message).to.equal('0000:01:00.0: unsupported capability 2a');
+    expect(thrown(QemuError, () => hiod.getCap!(0x2a)).message).to.equal('0000:01:00.0: unsupported capability 2a');
     expect(hiod.caps.type).to.equal(0);
   });
 
@@ -99,7 +90,7 @@ describe('legacy attach: new container', () => {
 
   it('/dev/vfio/vfio without the type1 driver: "No available IOMMU models", container closed', () => {
     const m = machine(host({ devices: [{ group: 7 }], vfioType1: false }), 'upstream');
-    const e = thrown(() => m.backend.attachDevice(m.request('0000:01:00.0')));
+    const e = thrown(QemuError, () => m.backend.attachDevice(m.request('0000:01:00.0')));
     expect(e.message).to.equal('failed to setup container for group 7: No available IOMMU models');
     expect(calls(m.trace).slice(5)).to.deep.equal(['VFIO_CHECK_EXTENSION 3', 'VFIO_CHECK_EXTENSION 1', 'VFIO_CHECK_EXTENSION 7', 'VFIO_CHECK_EXTENSION 2', 'close', 'close']);
     expect(live(m.sim, m.backend)).to.deep.equal([]);
@@ -132,7 +123,7 @@ describe('legacy attach: sharing', () => {
     const m = machine(ONE_GROUP, 'upstream');
     const other: AddressSpace = { name: 'vtd-00.18', iommu: null };
     m.backend.attachDevice(m.request('0000:01:00.0'));
-    const e = thrown(() => m.backend.attachDevice(m.request('0000:01:00.1', other)));
+    const e = thrown(QemuError, () => m.backend.attachDevice(m.request('0000:01:00.1', other)));
     expect(e.message).to.equal('group 7 used in multiple address spaces');
     const m2 = machine(TWO_GROUPS, 'upstream');
     m2.backend.attachDevice(m2.request('0000:01:00.0'));
@@ -147,7 +138,7 @@ describe('legacy attach: sharing', () => {
     m.backend.attachDevice(m.request('0000:01:00.1', m.memory, 0x11));
     expect(calls(m.trace).slice(n)).to.deep.equal(['readlink /sys/bus/pci/devices/0000:01:00.1/iommu_group', 'VFIO_GROUP_GET_DEVICE_FD', 'VFIO_DEVICE_GET_INFO']);
     const k = calls(m.trace).length;
-    const e = thrown(() => m.backend.attachDevice(m.request('0000:01:00.0')));
+    const e = thrown(QemuError, () => m.backend.attachDevice(m.request('0000:01:00.0')));
     expect(e.message).to.equal('device is already attached');
     expect(calls(m.trace).slice(k)).to.deep.equal(['readlink /sys/bus/pci/devices/0000:01:00.0/iommu_group']);
   });
@@ -168,7 +159,7 @@ describe('legacy attach: sharing', () => {
 describe('legacy attach: refusals', () => {
   it('a group with a device on a DMA-using host driver is not viable (message + hint), group closed', () => {
     const m = machine(host({ devices: [{ bdf: '0000:01:00.0', group: 7 }, { bdf: '0000:01:00.1', group: 7, driver: 'e1000e' }] }), 'upstream');
-    const e = thrown(() => m.backend.attachDevice(m.request('0000:01:00.0')));
+    const e = thrown(QemuError, () => m.backend.attachDevice(m.request('0000:01:00.0')));
     expect(e.message).to.equal('group 7 is not viable');
     expect(e.hint).to.equal('Please ensure all devices within the iommu_group are bound to their vfio bus driver.');
     expect(calls(m.trace)).to.deep.equal(['readlink /sys/bus/pci/devices/0000:01:00.0/iommu_group', 'open /dev/vfio/7', 'VFIO_GROUP_GET_STATUS', 'close']);
@@ -178,15 +169,15 @@ describe('legacy attach: refusals', () => {
   it('the group node is missing when no device of it is bound to vfio-pci: 7.2 and 10.x wording', () => {
     const h = host({ devices: [{ bdf: '0000:01:00.0', group: 7, driver: 'ixgbe' }] });
     const m72 = machine(h, '7.2');
-    expect(thrown(() => m72.backend.attachDevice(m72.request('0000:01:00.0'))).message).to.equal('failed to open /dev/vfio/7: No such file or directory');
+    expect(thrown(QemuError, () => m72.backend.attachDevice(m72.request('0000:01:00.0'))).message).to.equal('failed to open /dev/vfio/7: No such file or directory');
     const m10 = machine(h, '10.0');
-    expect(thrown(() => m10.backend.attachDevice(m10.request('0000:01:00.0'))).message).to.equal("Could not open '/dev/vfio/7': No such file or directory");
+    expect(thrown(QemuError, () => m10.backend.attachDevice(m10.request('0000:01:00.0'))).message).to.equal("Could not open '/dev/vfio/7': No such file or directory");
   });
 
   it('through vfio_pci_realize the refusal carries the "vfio <name>: " prefix', () => {
     const m = machine(host({ devices: [{ bdf: '0000:01:00.0', group: 7 }, { bdf: '0000:01:00.1', group: 7, driver: 'nvme' }] }), '7.2');
     const req = m.request('0000:01:00.0');
-    const e = thrown(() =>
+    const e = thrown(QemuError, () =>
       vfioPciRealize({ host: '0000:01:00.0', pdev: req.pdev, backend: m.backend, kernel: m.uapi, profile: profile('7.2'), addressSpaceMemory: m.memory, trace: m.trace }),
     );
     expect(e.message).to.equal('vfio 0000:01:00.0: group 7 is not viable');
@@ -203,7 +194,7 @@ describe('legacy attach: refusals', () => {
         notifyFlagChanged: () => new QemuError('device 00.02.0 requires iommu MAP notifier which is not currently supported', 'vfio-attach'),
       },
     };
-    const e = thrown(() => m.backend.attachDevice(m.request('0000:01:00.0', smmu)));
+    const e = thrown(QemuError, () => m.backend.attachDevice(m.request('0000:01:00.0', smmu)));
     expect(e.message).to.equal(
       'failed to setup container for group 7: memory listener initialization failed: Region smmuv3-iommu-memory-region-16-0: device 00.02.0 requires iommu MAP notifier which is not currently supported',
     );
@@ -214,7 +205,7 @@ describe('legacy attach: refusals', () => {
 
   it('no interrupt remapping: "Failed to set iommu for container: Operation not permitted"', () => {
     const m = machine(host({ isolatedMsi: false, devices: [{ bdf: '0000:01:00.0', group: 7 }] }), '7.2');
-    expect(thrown(() => m.backend.attachDevice(m.request('0000:01:00.0'))).message).to.equal(
+    expect(thrown(QemuError, () => m.backend.attachDevice(m.request('0000:01:00.0'))).message).to.equal(
       'failed to setup container for group 7: Failed to set iommu for container: Operation not permitted',
     );
     expect(live(m.sim, m.backend)).to.deep.equal([]);
@@ -226,7 +217,7 @@ describe('legacy attach: refusals', () => {
     const m = machine(two, 'upstream');
     m.backend.attachDevice(m.request('0000:01:00.0'));
     const n = calls(m.trace).length;
-    const e = thrown(() => m.backend.attachDevice(m.request('0000:02:00.0', m.memory, 0x18)));
+    const e = thrown(QemuError, () => m.backend.attachDevice(m.request('0000:02:00.0', m.memory, 0x18)));
     expect(e.message).to.equal('failed to setup container for group 8: Failed to set iommu for container: Operation not permitted');
     expect(calls(m.trace).slice(n)).to.deep.equal([
       'readlink /sys/bus/pci/devices/0000:02:00.0/iommu_group',
@@ -246,6 +237,6 @@ describe('legacy attach: refusals', () => {
   it('a device opened through its cdev (iommufd) makes its group unopenable: EBUSY', () => {
     const m = machine(ONE, 'upstream');
     m.sim.devices.get('0000:01:00.0')!.owner = 'cdev';
-    expect(thrown(() => m.backend.attachDevice(m.request('0000:01:00.0'))).message).to.equal("Could not open '/dev/vfio/7': Device or resource busy");
+    expect(thrown(QemuError, () => m.backend.attachDevice(m.request('0000:01:00.0'))).message).to.equal("Could not open '/dev/vfio/7': Device or resource busy");
   });
 });

@@ -7,6 +7,7 @@ import {
   type ErrnoName,
   type HostModel,
 } from '@viommu/core';
+import { thrown } from '@viommu/test-support';
 import { expect } from 'chai';
 import { host, kernelFor } from './helpers.js';
 
@@ -17,15 +18,7 @@ import { host, kernelFor } from './helpers.js';
  * `drivers/vfio/vfio_iommu_type1.c` (`vfio_iommu_type1_get_info`, `_check_extension`).
  */
 
-function errno(fn: () => unknown): ErrnoName {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  expect.fail('expected a KernelError');
-}
+const errno = (fn: () => unknown): ErrnoName => thrown(KernelError, fn).errno;
 
 const ONE = host({ devices: [{ bdf: '0000:01:00.0', group: 7 }] });
 
