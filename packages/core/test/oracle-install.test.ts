@@ -18,6 +18,7 @@ import {
   parseDepends,
   qemuSet,
 } from '@viommu/core/oracle';
+import { expectOracleError } from './oracle-helpers.js';
 
 const MIRROR = 'http://mirror.example/debian';
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -294,14 +295,3 @@ describe('oracle: locating a cached QEMU', () => {
     );
   });
 });
-
-async function expectOracleError(p: Promise<unknown>, message: string): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(OracleError);
-    expect((e as Error).message).to.equal(message);
-    return;
-  }
-  expect.fail(`expected OracleError '${message}'`);
-}

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OracleError, QTEST_ARGS, type QemuBinary, mapBounded, runQtest } from '@viommu/core/oracle';
+import { expectOracleError } from './oracle-helpers.js';
 
 /**
  * Stand-ins for QEMU, to test the runner's side of the protocol without one: each is a
@@ -122,14 +123,3 @@ describe('oracle: bounded parallelism', () => {
     await expectOracleError(mapBounded([1], 0, async (x) => x), 'concurrency must be a positive integer, not 0');
   });
 });
-
-async function expectOracleError(p: Promise<unknown>, message: string): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(OracleError);
-    expect((e as Error).message).to.equal(message);
-    return;
-  }
-  expect.fail(`expected OracleError '${message}'`);
-}

@@ -1,15 +1,3 @@
-import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { describeLibraryPackage } from '@viommu/test-support';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-
-describe('@viommu/core package', () => {
-  it('is published under its name with only built sources', () => {
-    expect(pkg.name).to.equal('@viommu/core');
-    expect(pkg.files).to.deep.equal(['dist/src', 'dist/bundle', 'README.md']);
-  });
-  it('declares tsyringe the way the toolchain rules ask', () => {
-    expect(pkg.peerDependencies).to.have.property('tsyringe');
-    expect(pkg.dependencies ?? {}).to.not.have.property('tsyringe');
-  });
-});
+describeLibraryPackage('@viommu/core', new URL('../../package.json', import.meta.url));
