@@ -4,33 +4,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { container } from 'tsyringe';
 import {
-  createAddressSpaceMemory,
-  FaultPlan,
   findProfile,
-  IOMMU_DRIVER,
   IOMMUFD_BACKEND_FACTORY,
-  KERNEL_SUBSYSTEM,
-  KERNEL_UAPI,
   PCI_BRIDGE_ROLES,
-  PCITopology,
-  QEMU_PROFILE,
   QemuError,
-  SimKernel,
-  Trace,
-  TRACE,
-  tracedKernel,
   VFIO_IOMMU_IOMMUFD,
   VIOMMU_PLUGIN,
   vfioPciRealize,
   vfioPciUnrealize,
   type HostModel,
-  type MachineContext,
 } from '@viommu/core';
 import { register as registerIommufd } from '@viommu/iommufd';
 import { register as registerLegacyVfio } from '@viommu/legacy-vfio';
 import { register as registerIntelVtd } from '@viommu/intel-vtd';
+import { machineContext, realizeContext, wiredScenario } from '@viommu/test-vmm';
 import { loadHost } from '../src/hosts/index.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/hosts');
@@ -42,39 +30,12 @@ const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtu
  */
 function check(host: HostModel, options: string, bdf: string): string {
   const profile = findProfile('10.0')!;
-  const c = container.createChildContainer();
-  registerIommufd(c);
-  registerLegacyVfio(c);
-  registerIntelVtd(c);
-  const trace = new Trace();
-  const sim = new SimKernel(host, c.resolveAll(IOMMU_DRIVER), new FaultPlan());
-  for (const s of c.resolveAll(KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
-  const kernel = tracedKernel(sim, trace);
-  c.register(KERNEL_UAPI, { useValue: kernel });
-  c.register(QEMU_PROFILE, { useValue: profile });
-  c.register(TRACE, { useValue: trace });
-  const pci = new PCITopology();
-  const machine: MachineContext = {
-    family: 'q35',
-    typeName: 'q35',
-    compatVersion: null,
-    accel: 'tcg',
-    props: {},
-    pci,
-    rootBus: pci.addRootBus('pcie.0', true),
-    addressSpaceMemory: createAddressSpaceMemory(),
-    viommus: [],
-    globals: {},
-  };
+  const { c, sim, kernel, trace } = wiredScenario(host, profile, [registerIommufd, registerLegacyVfio, registerIntelVtd]);
+  const machine = machineContext('q35');
   const plugin = c.resolveAll(VIOMMU_PLUGIN).find((p) => p.manifest.typeName === 'intel-iommu')!;
-  plugin.realize({
-    profile,
-    machine,
-    options: options.split(',').map((kv) => ({ key: kv.split('=')[0]!, value: kv.split('=')[1]! })),
-    trace,
-  });
-  const port = pci.plug({ typeName: 'pcie-root-port', id: 'rp0', bus: machine.rootBus, devfn: 0x10, role: PCI_BRIDGE_ROLES['pcie-root-port'] });
-  const pdev = pci.plug({ typeName: 'vfio-pci', bus: port.secondaryBus!, devfn: 0 });
+  plugin.realize({ ...realizeContext('10.0', machine, options), trace });
+  const port = machine.pci.plug({ typeName: 'pcie-root-port', id: 'rp0', bus: machine.rootBus, devfn: 0x10, role: PCI_BRIDGE_ROLES['pcie-root-port'] });
+  const pdev = machine.pci.plug({ typeName: 'vfio-pci', bus: port.secondaryBus!, devfn: 0 });
   const iommufd = c.resolve(IOMMUFD_BACKEND_FACTORY).create('fd0');
   try {
     const dev = vfioPciRealize({ host: bdf, pdev, backend: c.resolve(VFIO_IOMMU_IOMMUFD), iommufd, kernel, profile, addressSpaceMemory: machine.addressSpaceMemory, trace });

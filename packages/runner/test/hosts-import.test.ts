@@ -5,31 +5,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '@viommu/core';
+import { rejected, thrown } from '@viommu/test-support';
 import { findHost, hostToJson, importHost, loadHost } from '../src/hosts/index.js';
 import { writeTree } from './hosts-tree.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/hosts');
 const fixture = (name: string) => join(FIXTURES, name);
-
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).to.be.instanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
-
-async function rejection(p: Promise<unknown>): Promise<InputError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (f: () => unknown): InputError => thrown(InputError, f);
+const rejection = (p: Promise<unknown>): Promise<InputError> => rejected(InputError, p);
 
 describe('importHost: kernel boot logs', () => {
   const cases: [file: string, id: string][] = [
