@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,13 @@ describe('report: JSON Schemas, checked with Ajv', () => {
       expect(loadSchema(n).$id).to.equal(`urn:viommu:${n}:1`);
       expect(validator(n)).to.be.a('function');
     }
+  });
+
+  it('the validators compiled at build time (src/schema/validators.ts) are what the schemas generate', () => {
+    const script = new URL('../../scripts/gen-validators.mjs', import.meta.url);
+    const r = spawnSync(process.execPath, [script.pathname, '--check'], { encoding: 'utf8' });
+    expect(r.stderr).to.equal('');
+    expect(r.status).to.equal(0);
   });
 
   it('check --json validates, refused and not (a host cap with bit 63 set in the trace)', () => {

@@ -1,6 +1,7 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { hex, InputError, type HostIommuUnit, type HostModel, type HostPciDevice } from '@viommu/core';
+import { VALIDATORS } from '../schema/validators.js';
 
 /** The published host-profile JSON Schema (`schemas/host-profile.schema.json` in this package). */
 export const HOST_PROFILE_SCHEMA: Readonly<Record<string, unknown>> = JSON.parse(
@@ -19,7 +20,8 @@ interface ProfileJson extends Omit<HostModel, 'units'> {
   }[];
 }
 
-const validate = new Ajv({ strict: true, allowUnionTypes: true }).compile(HOST_PROFILE_SCHEMA);
+/** Compiled at build time (`scripts/gen-validators.mjs`). */
+const validate = VALIDATORS['host-profile']!;
 const WORD = /^0x[0-9a-f]{1,16}$/;
 
 /** A host model as profile JSON: every bigint as a lowercase `0x…` string, keys in a fixed order. */

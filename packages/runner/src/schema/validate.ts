@@ -1,25 +1,19 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InputError } from '@viommu/core';
 import { readFileSync } from 'node:fs';
+import { VALIDATORS } from './validators.js';
 
 /** The JSON Schemas this package publishes in `schemas/` (besides the host profile's). */
 export type SchemaName = 'verdict' | 'suite-result' | 'scenario' | 'scenario-run';
-const NAMES: readonly SchemaName[] = ['verdict', 'suite-result', 'scenario', 'scenario-run'];
 
 /** A published schema as JSON. */
 export function loadSchema(name: SchemaName): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`../../../schemas/${name}.schema.json`, import.meta.url), 'utf8'));
 }
 
-let ajv: Ajv | undefined;
-
-/** The compiled validator of a published schema (one strict Ajv holding them all, for `$ref`s across; `required` in `if`/`then` is allowed). */
+/** The validator of a published schema, compiled at build time (`scripts/gen-validators.mjs`). */
 export function validator(name: SchemaName): ValidateFunction {
-  if (!ajv) {
-    ajv = new Ajv({ strict: true, strictRequired: false });
-    for (const n of NAMES) ajv.addSchema(loadSchema(n));
-  }
-  return ajv.getSchema(`urn:viommu:${name}:1`)!;
+  return VALIDATORS[name]!;
 }
 
 /** `/0/qemuArgs: must be array` — an Ajv error with its JSON path (`(root)` for the top). */
