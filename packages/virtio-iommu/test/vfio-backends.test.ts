@@ -14,6 +14,7 @@ import {
 import { register as registerIommufd } from '@viommu/iommufd';
 import { register as registerLegacyVfio } from '@viommu/legacy-vfio';
 import { register as registerIntelVtd } from '@viommu/intel-vtd';
+import { thrown } from '@viommu/test-support';
 import { wiredScenario } from '@viommu/test-vmm';
 import { expect } from 'chai';
 import 'reflect-metadata';
@@ -35,18 +36,25 @@ const HOST_W1290P: HostModel = {
  */
 const PGSIZES_SLLPS_2M_1G = 0x40201000n;
 
-/** One scenario as the runner wires it: a child container with the simulated kernel and both VFIO backends. */
-const scenario = (host: HostModel, profile: QemuProfile = PROFILE_10_0) => wiredScenario(host, profile, [registerIommufd, registerLegacyVfio, registerIntelVtd]);
+/**
+ * `-machine q35 -device virtio-iommu-pci,<options> -device vfio-pci,host=0000:01:00.0` on the W-1290P
+ * over the iommufd (`-object iommufd,id=fd0`) or the legacy backend, wired as the runner wires a scenario.
+ */
+function scenario(via: 'iommufd' | 'legacy', profile: QemuProfile, options = '') {
+  const { c, sim, kernel, trace } = wiredScenario(HOST_W1290P, profile, [registerIommufd, registerLegacyVfio, registerIntelVtd]);
+  const m = machine('q35');
+  const viommu = new VirtioIommuPlugin().realize({ ...ctx(profile.id, m, options), trace }) as VirtIOIOMMU;
+  const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
+  const backend =
+    via === 'iommufd' ? { backend: c.resolve(VFIO_IOMMU_IOMMUFD), iommufd: c.resolve(IOMMUFD_BACKEND_FACTORY).create('fd0') } : { backend: c.resolve(VFIO_IOMMU_LEGACY) };
+  const realize = () => vfioPciRealize({ host: '0000:01:00.0', pdev, ...backend, kernel, profile, addressSpaceMemory: m.addressSpaceMemory, trace });
+  return { sim, trace, m, viommu, pdev, realize };
+}
 
 describe('virtio-iommu with the iommufd backend on a real VT-d host model', () => {
   it('the 39-bit host\'s usable ranges become reserved regions; the page mask becomes the IOAS alignment', () => {
-    const { c, sim, kernel, trace } = scenario(HOST_W1290P);
-    const m = machine('q35');
-    const viommu = new VirtioIommuPlugin().realize(ctx('10.0', m)) as VirtIOIOMMU;
-    const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
-    const backend = c.resolve(VFIO_IOMMU_IOMMUFD);
-    const iommufd = c.resolve(IOMMUFD_BACKEND_FACTORY).create('fd0');
-    const dev = vfioPciRealize({ host: '0000:01:00.0', pdev, backend, iommufd, kernel, profile: PROFILE_10_0, addressSpaceMemory: m.addressSpaceMemory, trace });
+    const { sim, m, viommu, pdev, realize } = scenario('iommufd', PROFILE_10_0);
+    const dev = realize();
     expect(viommu.registeredDevices()).to.equal(1);
     const sdev = viommu.endpoint(m.rootBus, pdev.devfn)!;
     expect(sdev.resvRegions).to.deep.include({ start: 0xfee00000n, end: 0xfeefffffn, type: VIRTIO_IOMMU_RESV_MEM_T_MSI });
@@ -58,20 +66,8 @@ describe('virtio-iommu with the iommufd backend on a real VT-d host model', () =
   });
 
   it('granule=64k is refused on a 4 KiB host, and nothing stays attached', () => {
-    const { c, sim, kernel, trace } = scenario(HOST_W1290P);
-    const m = machine('q35');
-    new VirtioIommuPlugin().realize(ctx('10.0', m, 'granule=64k'));
-    const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
-    const backend = c.resolve(VFIO_IOMMU_IOMMUFD);
-    const iommufd = c.resolve(IOMMUFD_BACKEND_FACTORY).create('fd0');
-    let err: unknown;
-    try {
-      vfioPciRealize({ host: '0000:01:00.0', pdev, backend, iommufd, kernel, profile: PROFILE_10_0, addressSpaceMemory: m.addressSpaceMemory, trace });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).to.be.instanceOf(QemuError);
-    expect((err as QemuError).message).to.equal(
+    const { sim, realize } = scenario('iommufd', PROFILE_10_0, 'granule=64k');
+    expect(thrown(QemuError, realize).message).to.equal(
       'vfio 0000:01:00.0: Failed to set vIOMMU: 0000:01:00.0: virtio-iommu reports a page size mask 0x1000 incompatible with currently supported mask 0xffffffffffff0000',
     );
     expect(sim.liveObjects()).to.deep.equal([]);
@@ -80,12 +76,8 @@ describe('virtio-iommu with the iommufd backend on a real VT-d host model', () =
 
 describe('virtio-iommu with the legacy type1 backend on a real VT-d host model', () => {
   it('7.2, boot-bypass=off: the container\'s pgsizes reach the IOMMU region and shrink the mask', () => {
-    const { c, sim, kernel, trace } = scenario(HOST_W1290P, PROFILE_7_2);
-    const m = machine('q35');
-    const viommu = new VirtioIommuPlugin().realize({ ...ctx('7.2', m, 'boot-bypass=off'), trace }) as VirtIOIOMMU;
-    const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
-    const backend = c.resolve(VFIO_IOMMU_LEGACY);
-    const dev = vfioPciRealize({ host: '0000:01:00.0', pdev, backend, kernel, profile: PROFILE_7_2, addressSpaceMemory: m.addressSpaceMemory, trace });
+    const { sim, trace, viommu, realize } = scenario('legacy', PROFILE_7_2, 'boot-bypass=off');
+    const dev = realize();
     const call = trace.entries.find((e) => e.name === 'virtio_iommu_set_page_size_mask');
     expect(call?.args).to.deep.include({ old_mask: 0xfffffffffffff000n, new_mask: PGSIZES_SLLPS_2M_1G });
     expect(viommu.registers().page_size_mask).to.equal(PGSIZES_SLLPS_2M_1G);
@@ -95,12 +87,8 @@ describe('virtio-iommu with the legacy type1 backend on a real VT-d host model',
   });
 
   it('10.0: the legacy hiod\'s ranges and pgsizes go through set_iommu_device', () => {
-    const { c, sim, kernel, trace } = scenario(HOST_W1290P);
-    const m = machine('q35');
-    const viommu = new VirtioIommuPlugin().realize(ctx('10.0', m)) as VirtIOIOMMU;
-    const pdev = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
-    const backend = c.resolve(VFIO_IOMMU_LEGACY);
-    const dev = vfioPciRealize({ host: '0000:01:00.0', pdev, backend, kernel, profile: PROFILE_10_0, addressSpaceMemory: m.addressSpaceMemory, trace });
+    const { sim, m, viommu, pdev, realize } = scenario('legacy', PROFILE_10_0);
+    const dev = realize();
     expect(viommu.registeredDevices()).to.equal(1);
     expect(viommu.endpoint(m.rootBus, pdev.devfn)!.resvRegions.at(-1)).to.deep.equal({
       start: 0x8000000000n,
