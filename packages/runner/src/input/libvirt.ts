@@ -2,8 +2,9 @@ import { InputError } from '@viommu/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { assignPciAddresses } from './libvirt/assign.js';
 import { controllerDevice, hostdevDevice, iommuDevice, machineOption, placement } from './libvirt/command-line.js';
-import { BadDomain, readDomain, type Controller, type Domain, type Node } from './libvirt/domain.js';
+import { readDomain, type Controller, type Domain } from './libvirt/domain.js';
 import { LibvirtError } from './libvirt/pci-address.js';
+import { BadDomain, type Node } from './libvirt/xml.js';
 import { checkSize, MAX_DOMAIN_XML } from './limits.js';
 import type { OptionEntry, VmConfig } from './vm-config.js';
 

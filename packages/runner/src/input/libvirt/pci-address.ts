@@ -100,6 +100,26 @@ interface Slot {
   aggregate: boolean;
 }
 
+const C = CONNECT;
+/**
+ * `virDomainPCIAddressBusSetModel`: what each controller's bus accepts downstream and its slots.
+ * Hotplug is on for all (only a `<target hotplug='off'/>` turns it off, and no cold-plugged device
+ * asks for it).
+ */
+const BUS_MODELS: Readonly<Record<PciControllerModel, readonly [flags: number, minSlot: number, maxSlot: number]>> = {
+  'pci-root': [C.AUTOASSIGN | C.PCI_DEVICE | C.PCI_BRIDGE | C.PCI_EXPANDER_BUS | C.HOTPLUGGABLE, 1, SLOT_LAST],
+  'pci-bridge': [C.AUTOASSIGN | C.PCI_DEVICE | C.PCI_BRIDGE | C.HOTPLUGGABLE, 1, SLOT_LAST],
+  'pci-expander-bus': [C.AUTOASSIGN | C.PCI_DEVICE | C.PCI_BRIDGE | C.HOTPLUGGABLE, 0, SLOT_LAST],
+  'pcie-root': [C.PCIE_DEVICE | C.PCIE_ROOT_PORT | C.DMI_TO_PCI_BRIDGE | C.PCIE_EXPANDER_BUS, 1, SLOT_LAST],
+  'dmi-to-pci-bridge': [C.PCI_DEVICE | C.PCI_BRIDGE, 0, SLOT_LAST],
+  'pcie-to-pci-bridge': [C.AUTOASSIGN | C.PCI_DEVICE | C.PCI_BRIDGE | C.HOTPLUGGABLE, 1, SLOT_LAST],
+  'pcie-root-port': [C.AUTOASSIGN | C.PCIE_DEVICE | C.PCIE_SWITCH_UPSTREAM_PORT | C.PCIE_TO_PCI_BRIDGE | C.HOTPLUGGABLE, 0, 0],
+  'pcie-switch-downstream-port': [C.AUTOASSIGN | C.PCIE_DEVICE | C.PCIE_SWITCH_UPSTREAM_PORT | C.PCIE_TO_PCI_BRIDGE | C.HOTPLUGGABLE, 0, 0],
+  'pcie-switch-upstream-port': [C.PCIE_SWITCH_DOWNSTREAM_PORT, 0, SLOT_LAST],
+  'pcie-expander-bus': [C.PCIE_ROOT_PORT | C.DMI_TO_PCI_BRIDGE, 0, SLOT_LAST],
+};
+
+/** A bus of the address set (`virDomainPCIAddressBus`): the functions in use per slot. */
 class Bus {
   flags = 0;
   minSlot = 0;
@@ -109,31 +129,11 @@ class Bus {
     this.setModel(model);
   }
 
-  /** `virDomainPCIAddressBusSetModel` (hotplug always allowed: no `<target hotplug='off'/>` is modelled here). */
   setModel(model: PciControllerModel): void {
-    const C = CONNECT;
-    const table: Record<PciControllerModel, [number, number, number]> = {
-      'pci-root': [C.AUTOASSIGN | C.PCI_DEVICE | C.PCI_BRIDGE | C.PCI_EXPANDER_BUS | C.HOTPLUGGABLE, 1, SLOT_LAST],
-      'pci-bridge': [C.AUTOASSIGN | C.PCI_DEVICE | C.PCI_BRIDGE | C.HOTPLUGGABLE, 1, SLOT_LAST],
-      'pci-expander-bus': [C.AUTOASSIGN | C.PCI_DEVICE | C.PCI_BRIDGE | C.HOTPLUGGABLE, 0, SLOT_LAST],
-      'pcie-root': [C.PCIE_DEVICE | C.PCIE_ROOT_PORT | C.DMI_TO_PCI_BRIDGE | C.PCIE_EXPANDER_BUS, 1, SLOT_LAST],
-      'dmi-to-pci-bridge': [C.PCI_DEVICE | C.PCI_BRIDGE, 0, SLOT_LAST],
-      'pcie-to-pci-bridge': [C.AUTOASSIGN | C.PCI_DEVICE | C.PCI_BRIDGE | C.HOTPLUGGABLE, 1, SLOT_LAST],
-      'pcie-root-port': [C.AUTOASSIGN | C.PCIE_DEVICE | C.PCIE_SWITCH_UPSTREAM_PORT | C.PCIE_TO_PCI_BRIDGE | C.HOTPLUGGABLE, 0, 0],
-      'pcie-switch-downstream-port': [C.AUTOASSIGN | C.PCIE_DEVICE | C.PCIE_SWITCH_UPSTREAM_PORT | C.PCIE_TO_PCI_BRIDGE | C.HOTPLUGGABLE, 0, 0],
-      'pcie-switch-upstream-port': [C.PCIE_SWITCH_DOWNSTREAM_PORT, 0, SLOT_LAST],
-      'pcie-expander-bus': [C.PCIE_ROOT_PORT | C.DMI_TO_PCI_BRIDGE, 0, SLOT_LAST],
-    };
-    const [flags, min, max] = table[model];
     this.model = model;
-    this.flags = flags;
-    this.minSlot = min;
-    this.maxSlot = max;
+    [this.flags, this.minSlot, this.maxSlot] = BUS_MODELS[model];
   }
 
-  isEmpty(): boolean {
-    return this.slots.slice(this.minSlot, this.maxSlot + 1).every((s) => s.functions === 0);
-  }
   isFullyReserved(): boolean {
     return this.slots.slice(this.minSlot, this.maxSlot + 1).every((s) => s.functions !== 0);
   }
