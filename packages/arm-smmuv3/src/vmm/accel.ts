@@ -132,6 +132,7 @@ export class SMMUv3AccelState {
     const v = this.#viommu;
     if (!v) return;
     const hwpt = this.gbpa & SMMU_GBPA_ABORT ? v.abortHwptId : v.bypassHwptId;
+    this.trace.step('smmuv3_accel_reset', { hwpt_id: hwpt });
     let allOk = true;
     for (const d of this.#devices) {
       try {
