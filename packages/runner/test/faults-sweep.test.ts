@@ -9,18 +9,22 @@ const totals = (): SweepTotals => ({ scenarios: 0, faults: 0, tolerated: 0, find
 
 describe('fault sweep', () => {
   it("QEMU's texts for a failing call (hw/vfio, backends/iommufd.c)", () => {
-    const hwpt = expectedOutcome('IOMMU_HWPT_ALLOC', undefined, '10.0', 'ENOMEM');
+    const hwpt = expectedOutcome({ name: 'IOMMU_HWPT_ALLOC' }, '10.0', 'ENOMEM');
     expect('vfio 0000:01:00.0: Failed to allocate hwpt: Cannot allocate memory').to.match((hwpt as { endsWith: RegExp }).endsWith);
-    const group = expectedOutcome('open', '/dev/vfio/7', '7.2', 'EPERM') as { endsWith: RegExp };
+    const group = expectedOutcome({ name: 'open', path: '/dev/vfio/7' }, '7.2', 'EPERM') as { endsWith: RegExp };
     expect('vfio 0000:01:00.0: failed to open /dev/vfio/7: Operation not permitted').to.match(group.endsWith);
-    const group10 = expectedOutcome('open', '/dev/vfio/7', '10.0', 'EPERM') as { endsWith: RegExp };
+    const group10 = expectedOutcome({ name: 'open', path: '/dev/vfio/7' }, '10.0', 'EPERM') as { endsWith: RegExp };
     expect("vfio 0000:01:00.0: Could not open '/dev/vfio/7': Operation not permitted").to.match(group10.endsWith);
     expect('vfio 0000:01:00.0: failed to open /dev/vfio/7: Operation not permitted').not.to.match(group10.endsWith);
-    expect(expectedOutcome('IOMMU_IOAS_IOVA_RANGES', undefined, 'upstream', 'EINVAL')).to.deep.equal({ warns: 'Cannot get IOVA ranges: Invalid argument' });
-    expect(expectedOutcome('IOMMU_DESTROY', undefined, 'upstream', 'EBUSY')).to.equal('same');
-    const viommu = expectedOutcome('IOMMU_VIOMMU_ALLOC', undefined, 'upstream', 'ENOMEM') as { endsWith: RegExp };
+    expect(expectedOutcome({ name: 'IOMMU_IOAS_IOVA_RANGES' }, 'upstream', 'EINVAL')).to.deep.equal({ warns: 'Cannot get IOVA ranges: Invalid argument' });
+    expect(expectedOutcome({ name: 'IOMMU_DESTROY' }, 'upstream', 'EBUSY')).to.equal('same');
+    const viommu = expectedOutcome({ name: 'IOMMU_VIOMMU_ALLOC' }, 'upstream', 'ENOMEM') as { endsWith: RegExp };
     expect('vfio 0000:01:00.0: Failed to set vIOMMU: IOMMU_VIOMMU_ALLOC failed: Cannot allocate memory').to.match(viommu.endsWith);
-    expect(() => expectedOutcome('IOMMU_IOAS_UNMAP', undefined, 'upstream', 'EINVAL')).to.throw(/no QEMU outcome known/);
+    // smmuv3_accel_attach_gbpa_hwpt at system reset: error_report, and the VM boots
+    expect(expectedOutcome({ name: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', step: 'smmuv3_accel_reset' }, 'upstream', 'EINVAL')).to.deep.equal({
+      reports: 'Failed to attach all GBPA based HWPTs properly',
+    });
+    expect(() => expectedOutcome({ name: 'IOMMU_IOAS_UNMAP' }, 'upstream', 'EINVAL')).to.throw(/no QEMU outcome known/);
   });
 
   it('intel iommufd scenarios on 10.0: a fault at every kernel call, all clean', async () => {
@@ -39,6 +43,33 @@ describe('fault sweep', () => {
     for (const s of suiteSweepScenarios(comp, { vendors: ['arm'], backends: ['legacy'], profiles: ['7.2'] })) sweepScenario(comp, s, t);
     expect(t.findings).to.deep.equal([]);
     expect(t.faults).to.be.greaterThan(0);
+  });
+
+  it('arm-smmuv3,accel=on,ril=off upstream: faults in IOMMU_VIOMMU_ALLOC, both proxy HWPTs and the GBPA attaches, all clean', async () => {
+    const comp = await Composition.create();
+    const t = totals();
+    const scenarios = suiteSweepScenarios(comp, { vendors: ['arm'], backends: ['iommufd'], profiles: ['upstream'] }).filter((s) =>
+      s.id.startsWith('arm/arm-smmuv3,accel=on,ril=off/'),
+    );
+    let reached = 0;
+    for (const s of scenarios) {
+      const calls = runWithFault(comp, s).calls;
+      const at = calls.findIndex((c) => c.name === 'IOMMU_VIOMMU_ALLOC');
+      if (at >= 0) {
+        reached++;
+        // smmuv3_accel_alloc_viommu: vIOMMU, abort and bypass proxies, the attach GBPA selects; then smmuv3_accel_reset's attach
+        expect(calls.slice(at).map((c) => `${c.name}${c.step === 'smmuv3_accel_reset' ? ' (reset)' : ''}`)).to.deep.equal([
+          'IOMMU_VIOMMU_ALLOC',
+          'IOMMU_HWPT_ALLOC',
+          'IOMMU_HWPT_ALLOC',
+          'VFIO_DEVICE_ATTACH_IOMMUFD_PT',
+          'VFIO_DEVICE_ATTACH_IOMMUFD_PT (reset)',
+        ]);
+      }
+      sweepScenario(comp, s, t);
+    }
+    expect(t.findings).to.deep.equal([]);
+    expect(reached).to.be.greaterThan(0);
   });
 
   it('a kernel object that outlives a refused run is a leak', async () => {

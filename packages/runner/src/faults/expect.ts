@@ -1,23 +1,27 @@
 import { strerror, type ErrnoName } from '@viommu/core';
+import type { KernelCall } from './sweep.js';
 
 /**
  * What QEMU does when one kernel call fails, from its source: the text its error path for that
  * call ends in (`error_setg_errno` adds `: <strerror>`; callers may prepend `vfio <name>: `,
  * `failed to setup container for group N: `, `Failed to set vIOMMU: `); the `warn_report` text
  * where QEMU only warns and goes on (later steps may then decide differently: no IOVA ranges
- * means `vfio_device_get_aw_bits` answers 64); or `same` where QEMU ignores the failure, so
+ * means `vfio_device_get_aw_bits` answers 64); the `error_report` text where QEMU reports the
+ * failure and boots on (a step after machine init); or `same` where QEMU ignores the failure, so
  * the run must end as it does without the fault.
  */
-export type FaultOutcome = { readonly endsWith: RegExp } | { readonly warns: string } | 'same';
+export type FaultOutcome = { readonly endsWith: RegExp } | { readonly warns: string } | { readonly reports: string } | 'same';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ends = (re: string, errno?: ErrnoName): FaultOutcome => ({ endsWith: new RegExp(`${re}${errno ? `: ${esc(strerror(errno))}` : ''}$`) });
 
 /**
- * QEMU's outcome for a failure of `call` (with its arguments' path, for `open`/`readlink`)
- * in `profile`, failing with `errno`.
+ * QEMU's outcome for a failure of `call` (with its arguments' path, for `open`/`readlink`, and
+ * the step it belongs to) in `profile`, failing with `errno`.
  */
-export function expectedOutcome(call: string, path: string | undefined, profile: string, errno: ErrnoName): FaultOutcome {
+export function expectedOutcome({ name: call, path, step }: KernelCall, profile: string, errno: ErrnoName): FaultOutcome {
+  // smmuv3_accel_reset → smmuv3_accel_attach_gbpa_hwpt: every failed attach is error_report'ed, then the summary
+  if (step === 'smmuv3_accel_reset' && call === 'VFIO_DEVICE_ATTACH_IOMMUFD_PT') return { reports: 'Failed to attach all GBPA based HWPTs properly' };
   const open = (p: string) =>
     // 7.2 vfio_get_group/vfio_connect_container: "failed to open %s"; 10.x qemu_open_old → "Could not open '%s'"
     profile === '7.2' ? ends(`failed to open ${esc(p)}`, errno) : ends(`Could not open '${esc(p)}'`, errno);
