@@ -2,48 +2,21 @@
 // Captures the `-device` model names of the oracle's QEMU binaries (7.2 and 10.0, x86_64 and
 // aarch64) into src/input/device-models-data.ts:
 //   - `-device help`: the user-creatable models, the bus each plugs into, their aliases;
-//   - QMP `qom-list-types implements=device abstract=true`: the abstract device types and the
-//     concrete ones `-device help` leaves out (not user_creatable);
+//   - QMP `qom-list-types implements=device abstract=true`, each type `-device help` leaves out
+//     then tried with `-device`: the abstract ones and those not user_creatable;
 //   - `-machine <family> -device <model>` for every `bus System` model: whether the machine
 //     allows it as a dynamic sysbus device (QEMU's refusal names it).
 // `-device help` loads every QOM module, so 10.0 runs from a copy unpacked with its module
-// packages too (the oracle's own copy has none, and 7.2's modules in the system folder do
-// not load into 10.0). Needs the oracle's QEMUs (`node packages/core/dist/src/oracle/fetch.js`).
+// packages too (test/oracle/qemu-modules.ts). Installs 7.2 if missing, as the oracle does.
 // Usage: node scripts/gen-device-models.mjs   (run in packages/runner, after a build)
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  ORACLE_QEMU,
-  QEMU_ARCHES,
-  defaultQemuCacheDir,
-  fetchSuiteQemu,
-  isRefusal,
-  localDebianHost,
-  mapBounded,
-  probeQemuBinary,
-  qemuSet,
-  runQtest,
-} from '@viommu/core/oracle';
+import { writeFileSync } from 'node:fs';
+import { ORACLE_QEMU, QEMU_ARCHES, fetchSuiteQemu, isRefusal, localDebianHost, mapBounded, qemuSet, runQtest } from '@viommu/core/oracle';
+import { MODULE_PACKAGES, modulesRoot, unpackedWithModules } from '../dist/test/oracle/qemu-modules.js';
 
-/** Debian's module packages of 10.0 (the ones defining QOM types: qxl, virtio-gpu-gl, usb-host, …). */
-const MODULE_PACKAGES = ['qemu-system-gui', 'qemu-system-modules-opengl', 'qemu-system-modules-spice'];
 /** The machine families viommu builds, per target (src/scenario/machine.ts). */
 const FAMILIES = { x86_64: ['q35', 'pc'], aarch64: ['virt'] };
 const DYNAMIC_SYSBUS_REFUSAL = "Parameter 'driver' expects a dynamic sysbus device type for the machine";
-
-/** `probeQemuBinary` for a tree unpacked by `fetchSuiteQemu`, its modules included. */
-async function unpackedSet(root) {
-  const libs = ['usr/lib', 'lib']
-    .map((d) => join(root, d))
-    .filter(existsSync)
-    .flatMap((d) => readdirSync(d).filter((n) => n.endsWith('-linux-gnu')).sort().map((n) => join(d, n)));
-  const env = { LD_LIBRARY_PATH: libs.join(':'), QEMU_MODULE_DIR: join(libs[0], 'qemu') };
-  const args = ['usr/share/qemu', 'usr/share/seabios'].map((d) => join(root, d)).filter(existsSync).flatMap((d) => ['-L', d]);
-  const set = {};
-  for (const arch of QEMU_ARCHES) set[arch] = await probeQemuBinary(join(root, 'usr/bin', `qemu-system-${arch}`), arch, { args, env });
-  return set;
-}
 
 function run(binary, args, input = '') {
   return new Promise((resolve, reject) => {
@@ -87,17 +60,30 @@ async function deviceTypes(binary) {
   return list.return;
 }
 
+/** QEMU's answer to `-machine <family> -device <name>`: its refusal message, or '' when it got further. */
+async function answers(binary, family, names) {
+  const results = await mapBounded(names, 4, (name) => runQtest({ binary, args: ['-machine', family, '-device', name.replaceAll(',', ',,')], reads: [] }));
+  return results.map((r) => (isRefusal(r) ? r.message : ''));
+}
+
 async function capture(binary) {
   const { buses, aliases } = await deviceHelp(binary);
   const creatable = new Set(Object.values(buses).flat());
-  const types = await deviceTypes(binary);
-  const abstract = types.filter((t) => t.abstract).map((t) => t.name);
-  const notUserCreatable = types.filter((t) => !t.abstract && !creatable.has(t.name)).map((t) => t.name);
+  // qom-list-types loads every module first; `-device` loads only the module its modinfo names
+  // for the model, so a module's base type is unknown there: ask the binary about each name.
+  const others = (await deviceTypes(binary)).map((t) => t.name).filter((n) => !creatable.has(n)).sort();
+  const said = await answers(binary, FAMILIES[binary.arch][0], others);
+  const abstract = others.filter((_, i) => said[i] === "Parameter 'driver' expects a non-abstract device type");
+  const notUserCreatable = others.filter((_, i) => said[i] === "Parameter 'driver' expects a pluggable device type");
+  const unknown = others.filter((_, i) => said[i] === `'${others[i]}' is not a valid device model name`);
+  if (abstract.length + notUserCreatable.length + unknown.length !== others.length) {
+    throw new Error(`${binary.path}: unexpected answers: ${others.filter((n) => ![...abstract, ...notUserCreatable, ...unknown].includes(n)).join(', ')}`);
+  }
   const dynamicSysbus = {};
   for (const family of FAMILIES[binary.arch]) {
     const sysbus = [...(buses['System'] ?? [])].sort();
-    const results = await mapBounded(sysbus, 4, (name) => runQtest({ binary, args: ['-machine', family, '-device', name], reads: [] }));
-    dynamicSysbus[family] = sysbus.filter((_, i) => !(isRefusal(results[i]) && results[i].message === DYNAMIC_SYSBUS_REFUSAL));
+    const refused = await answers(binary, family, sysbus);
+    dynamicSysbus[family] = sysbus.filter((_, i) => refused[i] !== DYNAMIC_SYSBUS_REFUSAL);
   }
   const sorted = (a) => [...new Set(a)].sort();
   return {
@@ -112,9 +98,8 @@ async function capture(binary) {
 
 const host = localDebianHost();
 const source = ORACLE_QEMU['10.0'].source;
-const modulesRoot = join(defaultQemuCacheDir(), '10.0-modules');
-await fetchSuiteQemu({ ...source, packages: [...source.packages, ...MODULE_PACKAGES] }, modulesRoot, QEMU_ARCHES, host);
-const sets = { '7.2': await qemuSet('7.2'), '10.0': await unpackedSet(modulesRoot) };
+await fetchSuiteQemu({ ...source, packages: [...source.packages, ...MODULE_PACKAGES] }, modulesRoot(), QEMU_ARCHES, host);
+const sets = { '7.2': await qemuSet('7.2'), '10.0': await unpackedWithModules() };
 
 const data = {};
 for (const [version, set] of Object.entries(sets)) {
