@@ -1,8 +1,12 @@
 import { expect } from 'chai';
 import { InputError } from '@viommu/core';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseLibvirtDomain } from '../src/input/libvirt.js';
 import type { VmConfig } from '../src/input/vm-config.js';
+import { viommu } from './cli-helpers.js';
 
 const fixture = (name: string): VmConfig =>
   parseLibvirtDomain(readFileSync(new URL(`../../test/fixtures/libvirt/${name}.xml`, import.meta.url), 'utf8'), `${name}.xml`);
@@ -107,8 +111,8 @@ describe('libvirt domain XML → the QEMU command line libvirt runs (libvirt tes
       "<memballoon model='virtio'> is at pci.5 addr 0x0 (not part of the vIOMMU negotiation)",
       '<rng> is at pci.6 addr 0x0 (not part of the vIOMMU negotiation)',
     ]);
-    // QEMU's set_pci_devfn reads 0x1.0x1 as slot 1 function 1; the engine gets 0x1.1
-    expect(vm.devices[1]!.pairs.find((p) => p.key === 'addr')?.value).to.equal('0x1.1');
+    // QEMU's set_pci_devfn reads 0x1.0x1 (sscanf %x) as slot 1 function 1; the engine gets 1.1
+    expect(vm.devices[1]!.pairs.find((p) => p.key === 'addr')?.value).to.equal('1.1');
   });
 
   it('hostdev-vfio (pc): vfio-pci from slot 2 of pci.0 (slot 1 is the PIIX3), the memballoon after the hostdevs', () => {
@@ -244,5 +248,50 @@ describe('libvirt domain XML: bad input', () => {
     const a = parseLibvirtDomain(xml, 'd.xml');
     expect(a).to.deep.equal(parseLibvirtDomain(xml, 'd.xml'));
     expect(a.devices.at(-1)!.location).to.equal('-device {"driver":"vfio-pci","host":"ffff:ff:1f.7","id":"hostdev0","bus":"pci.1","addr":"0x0"}');
+  });
+});
+
+describe('viommu check --libvirt', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'viommu-libvirt-'));
+  const file = (name: string, xml: string) => {
+    writeFileSync(join(dir, name), xml);
+    return join(dir, name);
+  };
+
+  it("QEMU's message names the -device as libvirt passed it: JSON, on the root port libvirt added", () => {
+    // libvirt's own log of this refusal reads "qemu-system-x86_64: -device {"driver":"vfio-pci",
+    // "host":"0000:03:00.0","id":"hostdev0","bus":"pci.5","addr":"0x0"}: vfio 0000:03:00.0: Failed to
+    // set vIOMMU: aw-bits 48 > host aw-bits 39"; QEMU 7.2 and 10.0 echo a JSON -device the same way
+    const xml = file(
+      'vm.xml',
+      `<domain type='kvm'><name>vm</name><os><type arch='x86_64' machine='q35'>hvm</type></os>
+        <devices><iommu model='intel'><driver caching_mode='on'/></iommu>
+        <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x02' slot='0x00' function='0x0'/></source></hostdev>
+        </devices></domain>`,
+    );
+    const r = viommu(['check', '--host', 'intel-001', '--qemu', '10.0', '--no-trace', '--libvirt', xml]);
+    expect(r.code).to.equal(1);
+    expect(r.out.split('\n')[1]).to.equal(
+      'qemu-system-x86_64: -device {"driver":"vfio-pci","host":"0000:02:00.0","id":"hostdev0","bus":"pci.2","addr":"0x0"}: vfio 0000:02:00.0: Failed to set vIOMMU: aw-bits 48 > host aw-bits 39',
+    );
+  });
+
+  it('virtio-iommu-x86_64 on QEMU 7.2 and 10.0: what qemu-system-x86_64 says to the same command line (7.2 has no granule)', () => {
+    const xml = fileURLToPath(new URL('../../test/fixtures/libvirt/virtio-iommu-x86_64.xml', import.meta.url));
+    const old = viommu(['check', '--host', 'intel-068', '--qemu', '7.2', '--no-trace', '--libvirt', xml]);
+    expect(old.code).to.equal(1);
+    expect(old.out.split('\n')[1]).to.equal(
+      `qemu-system-x86_64: -device {"driver":"virtio-iommu","id":"iommu0","granule":"host","bus":"pcie.0","addr":"0x1"}: Property 'virtio-iommu-pci.granule' not found`,
+    );
+    const now = viommu(['check', '--host', 'intel-068', '--qemu', '10.0', '--no-trace', '--libvirt', xml]);
+    expect(now.code, now.out).to.equal(0);
+    expect(now.out).to.match(/^vIOMMU virtio-iommu-pci id=iommu0: /m);
+  });
+
+  it("a domain libvirt refuses is bad input: exit 2, libvirt's message, one line", () => {
+    const xml = file('pc.xml', "<domain type='kvm'><os><type arch='x86_64' machine='pc'>hvm</type></os><devices><iommu model='virtio'/></devices></domain>");
+    const r = viommu(['check', '--host', 'intel-001', '--libvirt', xml]);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.equal(`viommu: ${xml}: libvirt refuses this domain: unsupported configuration: IOMMU device: 'virtio' is only supported with Q35 and ARM Virt machines\n`);
   });
 });

@@ -25,8 +25,8 @@ const CONTROLLER_DEVICES: Readonly<Record<Exclude<PciControllerModel, 'pci-root'
  * `qemuBuildDeviceCommandlineFromJSON` with QEMU_CAPS_DEVICE_JSON (every QEMU viommu models):
  * `-device {"driver":…}`, compact JSON in libvirt's key order. QEMU prints the argument as it
  * is in its error location, so the entry's location is that JSON. Values reach the scenario
- * engine as QEMU's keyval would spell them (`true` → `on`; `addr` `0x1.0x2` → `0x1.2`, the same
- * devfn for `set_pci_devfn`, which reads both with `%x`).
+ * engine as QEMU's keyval would spell them (`true` → `on`; `addr` `0x1.0x2` → `1.2`: the same
+ * devfn for QEMU's `set_pci_devfn`, which reads both with `%x`).
  */
 export function jsonDevice(props: Props): OptionEntry {
   const given = props.filter((p): p is [string, Json] => p[1] !== undefined);
@@ -34,7 +34,7 @@ export function jsonDevice(props: Props): OptionEntry {
   const driver = String(given.find(([k]) => k === 'driver')![1]);
   const pairs: OptionPair[] = given
     .filter(([k]) => k !== 'driver')
-    .map(([key, v]) => ({ key, value: typeof v === 'boolean' ? (v ? 'on' : 'off') : key === 'addr' ? String(v).replace('.0x', '.') : String(v) }));
+    .map(([key, v]) => ({ key, value: typeof v === 'boolean' ? (v ? 'on' : 'off') : key === 'addr' ? String(v).replace(/0x/g, '') : String(v) }));
   return { type: QEMU_ALIASES[driver] ?? driver, pairs, id: pairs.find((p) => p.key === 'id')?.value, location: `-device ${json}` };
 }
 
