@@ -1,16 +1,6 @@
 #!/usr/bin/env node
 import { COMMANDS } from './commands/registry.js';
-import type { CommandIo } from './commands/command.js';
-
-const io: CommandIo = {
-  out: (t) => void process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => void process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-  stdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  },
-};
+import { PROCESS_IO as io } from './commands/stdio.js';
 
 /** `viommu <command> …`: loads only the chosen command. Bad input → one line on stderr, exit 2. */
 async function main(argv: readonly string[]): Promise<number> {

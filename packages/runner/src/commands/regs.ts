@@ -33,16 +33,16 @@ export const command: CommandDef = {
     const machine = str(args, 'machine');
     const accel = str(args, 'accel');
     const batch = str(args, 'batch');
-    const { deviceVm, loadViommuPlugins, viommuRegisters } = await import('../regs/registers.js');
-    const driverOf = (d: string) => d.replace(/^-device\s+/, '').split(',')[0]!;
+    const { deviceVm, loadViommuPlugins, regsNeeds, viommuRegisters } = await import('../regs/registers.js');
     if (batch !== undefined) {
-      const plugins = await loadViommuPlugins();
       if (batch !== '-') throw new InputError(`--batch takes '-' (stdin), not '${batch}'`, 'regs');
       if (args.positionals.length || args.rest) throw new InputError('--batch reads devices from stdin only', 'regs');
+      const lines = (await io.stdin()).split('\n').map((l) => l.trim()).filter(Boolean);
+      const plugins = await loadViommuPlugins(regsNeeds(lines, machine));
       const out: string[] = [];
       let refused = false;
       let bad = false;
-      for (const line of (await io.stdin()).split('\n').map((l) => l.trim()).filter(Boolean)) {
+      for (const line of lines) {
         let r;
         try {
           r = viommuRegisters(deviceVm(line, machine, accel), plugins, profile);
@@ -69,7 +69,7 @@ export const command: CommandDef = {
       if (!args.positionals.length) throw new InputError('no device given (e.g. viommu regs intel-iommu,aw-bits=39)', 'regs');
       vms = args.positionals.map((d) => deviceVm(d, machine, accel));
     }
-    const plugins = await loadViommuPlugins(args.rest === undefined ? args.positionals.map(driverOf) : undefined);
+    const plugins = await loadViommuPlugins(args.rest === undefined ? regsNeeds(args.positionals, machine) : undefined);
     let code: number = EXIT.ok;
     for (const vm of vms) {
       const r = viommuRegisters(vm, plugins, profile);

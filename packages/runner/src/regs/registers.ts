@@ -1,20 +1,50 @@
-import { hex, InputError, PCI_BRIDGE_ROLES, Trace, VIOMMU_PLUGIN, type QemuProfile, type ViommuPlugin } from '@viommu/core';
+import { hex, InputError, parseOptionString, PCI_BRIDGE_ROLES, Trace, VIOMMU_PLUGIN, type QemuProfile, type ViommuPlugin } from '@viommu/core';
 import { parseQemuArgs } from '../input/qemu-args.js';
 import type { VmConfig } from '../input/vm-config.js';
-import { discoverPlugins } from '../plugins/discovery.js';
+import { discoverPlugins, type DiscoveryNeeds } from '../plugins/discovery.js';
 import { RegistrationRecorder } from '../plugins/recorder.js';
 import { Boot, LocatedError, plugPci } from '../scenario/boot.js';
+import { machineArch } from '../scenario/machine.js';
 
 /**
  * The vIOMMU plugins, loaded without DI: each package's `register` runs against a recorder
- * and the plugin values are taken from it (`viommu regs` starts fast). `devices`: the
- * `-device` types asked for, when known (only their packages are loaded).
+ * and the plugin values are taken from it (`viommu regs` starts fast). `needs` (`regsNeeds`):
+ * only the packages it names; without it, every vIOMMU package.
  */
-export async function loadViommuPlugins(devices?: readonly string[]): Promise<ViommuPlugin[]> {
-  const found = await discoverPlugins({ viommusOnly: true, devices });
+export async function loadViommuPlugins(needs?: DiscoveryNeeds): Promise<ViommuPlugin[]> {
+  const found = await discoverPlugins({ viommusOnly: true, needs });
   const rec = new RegistrationRecorder();
   for (const p of found.packages) p.register(rec.asContainer());
   return rec.values(VIOMMU_PLUGIN);
+}
+
+const deviceValue = (device: string) => device.replace(/^-device\s+/, '');
+
+/** The implied first key's value of an option string, or undefined when there is none or it does not parse (refused later, before any plugin is asked). */
+function impliedOf(text: string, key: string): string | undefined {
+  try {
+    return parseOptionString(text, key, 'regs').implied;
+  } catch (e) {
+    if (e instanceof InputError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * What `-device` values with `--machine` need loaded: the plugins of their types and, with a
+ * machine, the built-ins of its target (its options may create a vIOMMU: `virt,iommu=smmuv3`).
+ * Each line's answer depends on no other plugin (`Boot`: the target is the machine's or the
+ * device's, a foreign type is refused by its own plugin), so it is the same as with all loaded.
+ */
+export function regsNeeds(devices: readonly string[], machine: string | undefined): DiscoveryNeeds {
+  const types = new Set<string>();
+  for (const d of devices) {
+    const t = impliedOf(deviceValue(d), 'driver');
+    if (t !== undefined) types.add(t);
+  }
+  const machineType = machine === undefined ? undefined : impliedOf(machine, 'type');
+  const arch = machineType === undefined ? undefined : machineArch(machineType);
+  return { devices: [...types], ...(arch ? { arch } : {}) };
 }
 
 /** One vIOMMU's registers (`{"device": …, "registers": {…}}`) or QEMU's refusal. */
@@ -69,7 +99,7 @@ export function viommuRegisters(vm: VmConfig, plugins: readonly ViommuPlugin[], 
 
 /** The VM of one `-device` value with `--machine`/`--accel` (default: the vendor's machine, kvm). */
 export function deviceVm(device: string, machine: string | undefined, accel: string | undefined): VmConfig {
-  const value = device.replace(/^-device\s+/, '');
+  const value = deviceValue(device);
   if (value.trim() === '') throw new InputError('empty -device value', 'regs');
   return parseQemuArgs([...(machine ? ['-machine', machine] : []), '-accel', accel ?? 'kvm', '-device', value], 'regs');
 }
