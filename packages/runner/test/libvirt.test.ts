@@ -115,6 +115,38 @@ describe('libvirt domain XML → the QEMU command line libvirt runs (libvirt tes
     expect(vm.devices[1]!.pairs.find((p) => p.key === 'addr')?.value).to.equal('1.1');
   });
 
+  it('x86_64-q35-graphics: the primary video takes pcie.0 slot 1, so the root ports start at slot 2 (port 16)', () => {
+    const vm = fixture('x86_64-q35-graphics');
+    expect(vm.devices.map((d) => d.location)).to.deep.equal(
+      [16, 17, 18, 19, 20, 21, 22].map(
+        (port, i) => `-device {"driver":"pcie-root-port","port":${port},"chassis":${i + 1},"id":"pci.${i + 1}","bus":"pcie.0",${i === 0 ? '"multifunction":true,' : ''}"addr":"0x2${i ? `.0x${i}` : ''}"}`,
+      ),
+    );
+    expect(vm.notes).to.include.members([
+      "<video model='qxl'> is at pcie.0 addr 0x1 (not part of the vIOMMU negotiation)",
+      "<interface model='virtio'> is at pci.1 addr 0x0 (not part of the vIOMMU negotiation)",
+      "<controller type='usb' index='0' model='qemu-xhci'> is at pci.2 addr 0x0 (not part of the vIOMMU negotiation)",
+      "<controller type='virtio-serial'> is at pci.3 addr 0x0 (not part of the vIOMMU negotiation)",
+      "<disk bus='virtio'> is at pci.4 addr 0x0 (not part of the vIOMMU negotiation)",
+      "<memballoon model='virtio'> is at pci.5 addr 0x0 (not part of the vIOMMU negotiation)",
+      '<rng> is at pci.6 addr 0x0 (not part of the vIOMMU negotiation)',
+    ]);
+  });
+
+  it('x86_64-pc-graphics: on pc the primary video takes slot 2, then the devices fill pci.0 in libvirt\'s order', () => {
+    const vm = fixture('x86_64-pc-graphics');
+    expectArgs(vm, 'pc,usb=off,dump-guest-core=off,memory-backend=pc.ram,hpet=off,acpi=on', []);
+    expect(vm.notes).to.include.members([
+      "<video model='qxl'> is at pci.0 addr 0x2 (not part of the vIOMMU negotiation)",
+      "<interface model='virtio'> is at pci.0 addr 0x3 (not part of the vIOMMU negotiation)",
+      "<controller type='usb' index='0' model='qemu-xhci'> is at pci.0 addr 0x4 (not part of the vIOMMU negotiation)",
+      "<controller type='virtio-serial'> is at pci.0 addr 0x5 (not part of the vIOMMU negotiation)",
+      "<disk bus='virtio'> is at pci.0 addr 0x6 (not part of the vIOMMU negotiation)",
+      "<memballoon model='virtio'> is at pci.0 addr 0x7 (not part of the vIOMMU negotiation)",
+      '<rng> is at pci.0 addr 0x8 (not part of the vIOMMU negotiation)',
+    ]);
+  });
+
   it('hostdev-vfio (pc): vfio-pci from slot 2 of pci.0 (slot 1 is the PIIX3), the memballoon after the hostdevs', () => {
     const vm = fixture('hostdev-vfio');
     expectArgs(vm, 'pc,usb=off,dump-guest-core=off,memory-backend=pc.ram,acpi=off', [
