@@ -115,6 +115,25 @@ describe('libvirt domain XML → the QEMU command line libvirt runs (libvirt tes
     expect(vm.devices[1]!.pairs.find((p) => p.key === 'addr')?.value).to.equal('1.1');
   });
 
+  it('aarch64-virt-headless: the same root ports on virt; a TCG guest gets gic-version=2; no default USB or memballoon on aarch64', () => {
+    const vm = fixture('aarch64-virt-headless');
+    expectArgs(
+      vm,
+      'virt-10.0,usb=off,gic-version=2,dump-guest-core=off,memory-backend=mach-virt.ram,acpi=on',
+      [8, 9, 10, 11, 12, 13, 14].map(
+        (port, i) => `{"driver":"pcie-root-port","port":${port},"chassis":${i + 1},"id":"pci.${i + 1}","bus":"pcie.0",${i === 0 ? '"multifunction":true,' : ''}"addr":"0x1${i ? `.0x${i}` : ''}"}`,
+      ),
+    );
+    expect(vm.notes).to.include.members([
+      "<interface model='virtio'> is at pci.1 addr 0x0 (not part of the vIOMMU negotiation)",
+      "<controller type='usb' index='0' model='qemu-xhci'> is at pci.2 addr 0x0 (not part of the vIOMMU negotiation)",
+      "<controller type='virtio-serial'> is at pci.3 addr 0x0 (not part of the vIOMMU negotiation)",
+      "<disk bus='virtio'> is at pci.4 addr 0x0 (not part of the vIOMMU negotiation)",
+      "<memballoon model='virtio'> is at pci.5 addr 0x0 (not part of the vIOMMU negotiation)",
+      '<rng> is at pci.6 addr 0x0 (not part of the vIOMMU negotiation)',
+    ]);
+  });
+
   it('x86_64-q35-graphics: the primary video takes pcie.0 slot 1, so the root ports start at slot 2 (port 16)', () => {
     const vm = fixture('x86_64-q35-graphics');
     expect(vm.devices.map((d) => d.location)).to.deep.equal(
