@@ -237,6 +237,22 @@ describe('libvirt PCI address assignment (src/qemu/qemu_domain_address.c)', () =
     ]);
   });
 
+  it('hostdevN counts every hostdev: <interface type="hostdev"> first, then each <hostdev> of any type (qemuAssignDeviceAliases)', () => {
+    const vm = parseLibvirtDomain(
+      `<domain type='kvm'><os><type arch='x86_64' machine='pc'>hvm</type></os><devices><memballoon model='none'/>
+        <hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/><product id='0xbeef'/></source></hostdev>
+        <hostdev mode='subsystem' type='pci'><source><address bus='0x06' slot='0x00' function='0x1'/></source></hostdev>
+        <interface type='hostdev'><source><address type='pci' domain='0x0000' bus='0x81' slot='0x10' function='0x2'/></source></interface>
+      </devices></domain>`,
+      'd.xml',
+    );
+    expect(vm.devices.map((d) => d.location)).to.deep.equal([
+      '-device {"driver":"vfio-pci","host":"0000:81:10.2","id":"hostdev0","bus":"pci.0","addr":"0x2"}',
+      '-device {"driver":"vfio-pci","host":"0000:06:00.1","id":"hostdev2","bus":"pci.0","addr":"0x3"}',
+    ]);
+    expect(vm.notes).to.include("ignored <hostdev type='usb'> #1");
+  });
+
   it('explicit addresses are kept, and the controllers they name are used as given', () => {
     const vm = parseLibvirtDomain(
       `<domain type='kvm'><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>

@@ -32,9 +32,7 @@ function commandLine(domain: Domain): VmConfig {
     const e = controllerDevice(domain, c);
     if (e) devices.push(e);
   }
-  domain.hostdevs.forEach((h, i) => {
-    if (!h.unassigned) devices.push(hostdevDevice(domain, h, `hostdev${i}`));
-  });
+  for (const h of domain.hostdevs) if (!h.unassigned) devices.push(hostdevDevice(domain, h));
   const notes = [...domain.notes];
   if (domain.iommus.some((i) => i.model === 'smmuv3' && i.driver.accel !== undefined)) {
     notes.push("<iommu model='smmuv3'> accel/ats/ril/ssidsize/oas: read as -device arm-smmuv3 (libvirt's RFC series; released libvirt has only -machine iommu=smmuv3)");

@@ -157,11 +157,11 @@ export function controllerDevice(domain: Domain, c: Controller): OptionEntry | u
 }
 
 /** `qemuBuildPCIHostdevDevProps`, with the `iommufd` link of a `<driver iommufd='yes'/>`. */
-export function hostdevDevice(domain: Domain, h: Hostdev, alias: string): OptionEntry {
+export function hostdevDevice(domain: Domain, h: Hostdev): OptionEntry {
   return jsonDevice([
     ['driver', 'vfio-pci'],
     ['host', h.host],
-    ['id', alias],
+    ['id', h.alias],
     ...addressProps(domain, h.info.addr),
     ['iommufd', h.iommufd ? 'iommufd0' : undefined],
   ]);

@@ -53,6 +53,8 @@ export interface Iommu extends PciDevice {
 /** A PCI `<hostdev>` (or `<interface type='hostdev'>`) with the vfio driver. */
 export interface Hostdev extends PciDevice {
   readonly host: string;
+  /** `hostdevN`, numbered over every hostdev of the domain (`qemuAssignDeviceHostdevAlias`). */
+  readonly alias: string;
   readonly iommufd: boolean;
   /** `<address type='unassigned'/>`: assigned to the guest by libvirt, left off the command line. */
   readonly unassigned: boolean;

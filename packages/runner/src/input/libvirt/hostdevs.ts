@@ -3,7 +3,7 @@ import { LibvirtError } from './pci-address.js';
 import { asArray, attr, BadDomain, child, number, readAddress, type Node } from './xml.js';
 
 /** A vfio PCI hostdev: `<driver name>` must be vfio (`qemuBuildPCIHostdevDevProps`). */
-function hostdev(node: Node, src: Node | undefined, what: string, flags: number, notes: string[]): Hostdev {
+function hostdev(node: Node, src: Node | undefined, what: string, alias: string, flags: number, notes: string[]): Hostdev {
   if (!src) throw new BadDomain(`${what} has no <source><address>`);
   const driver = child(node, 'driver');
   const name = attr(driver, 'name');
@@ -13,7 +13,7 @@ function hostdev(node: Node, src: Node | undefined, what: string, flags: number,
   const host = `${hex('domain', 4)}:${hex('bus', 2)}:${hex('slot', 2)}.${number(src, 'function', at) ?? 0}`;
   const unassigned = attr(child(node, 'address'), 'type') === 'unassigned';
   if (unassigned) notes.push(`${what} (${host}): <address type='unassigned'/>, not on the command line`);
-  return { group: 'hostdev', what, host, iommufd: attr(driver, 'iommufd') === 'yes', unassigned, info: { flags, ...readAddress(node, what) } };
+  return { group: 'hostdev', what, host, alias, iommufd: attr(driver, 'iommufd') === 'yes', unassigned, info: { flags, ...readAddress(node, what) } };
 }
 
 /**
@@ -25,14 +25,18 @@ function hostdev(node: Node, src: Node | undefined, what: string, flags: number,
  */
 export function readHostdevs(devs: Node, pcieFlags: number, notes: string[]): PciDevice[] {
   const all: PciDevice[] = [];
+  // qemuAssignDeviceAliases: hostdevN over the interfaces of type hostdev, then every <hostdev>
+  let n = 0;
   asArray(devs.interface).forEach((net, i) => {
-    if (attr(net, 'type') === 'hostdev') all.push(hostdev(net, child(child(net, 'source'), 'address'), `<interface type='hostdev'> #${i + 1}`, pcieFlags, notes));
+    if (attr(net, 'type') !== 'hostdev') return;
+    all.push(hostdev(net, child(child(net, 'source'), 'address'), `<interface type='hostdev'> #${i + 1}`, `hostdev${n++}`, pcieFlags, notes));
   });
   asArray(devs.hostdev).forEach((h, i) => {
     const type = attr(h, 'type');
     const what = `<hostdev type='${type ?? ''}'> #${i + 1}`;
     const subsystem = (attr(h, 'mode') ?? 'subsystem') === 'subsystem';
-    if (subsystem && type === 'pci') all.push(hostdev(h, child(child(h, 'source'), 'address'), what, pcieFlags, notes));
+    const alias = `hostdev${n++}`;
+    if (subsystem && type === 'pci') all.push(hostdev(h, child(child(h, 'source'), 'address'), what, alias, pcieFlags, notes));
     else if (subsystem && (type === 'scsi_host' || type === 'mdev')) {
       notes.push(`${what}: takes a PCI slot, not modelled`);
       all.push({ group: 'hostdev', what, info: { flags: pcieFlags, ...readAddress(h, what) } });
