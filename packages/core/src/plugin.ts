@@ -77,6 +77,13 @@ export interface ViommuDevice {
    * `Failed to attach all GBPA based HWPTs properly` at system reset), in order. Absent: none.
    */
   warnings?(): readonly string[];
+  /**
+   * What the vIOMMU does when the guest first programs it, after the VM started (arm-smmuv3
+   * accel: a Linux guest's CFGI_ALL at SMMU reset, then a translate STE per device — the
+   * vDEVICEs and nested HWPTs). Not part of a start check (`viommu check` stops at machine
+   * start); the fault sweep runs it. What QEMU only reports goes to `warnings()`. Absent: nothing.
+   */
+  guestBoot?(): void;
 }
 
 /**
