@@ -16,6 +16,7 @@ export * from './vmm/machine.js';
 export * from './vmm/address-space.js';
 export * from './vmm/accel-compat.js';
 export * from './vmm/accel.js';
+export * from './vmm/guest.js';
 export * from './vmm/smmuv3.js';
 export * from './vmm/plugin.js';
 export * from './suite-rules.js';

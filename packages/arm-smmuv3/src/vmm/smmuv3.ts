@@ -13,6 +13,7 @@ import {
 import type { SmmuIdRegs } from '../regs.js';
 import { SMMUv3AccelState } from './accel.js';
 import { smmuv3AccelSysmemAs, SMMUDeviceTable } from './address-space.js';
+import { guestBusNumbers, guestSid, LINUX_GUEST_DMA, LINUX_GUEST_RESET } from './guest.js';
 import { TYPE_ARM_SMMUV3 } from './properties.js';
 
 /** `VIRT_GIC_ITS` + `GITS_TRANSLATER` page + 0x40: the doorbell `virt` puts in `msi-gpa` with accel (GICv3 + ITS). */
@@ -39,6 +40,8 @@ export class SMMUv3Device implements ViommuDevice {
   readonly ops: PCIIOMMUOps;
   readonly accel: SMMUv3AccelState | null;
 
+  readonly #machine: MachineContext;
+
   constructor(
     readonly id: string | undefined,
     readonly props: PropertyValues,
@@ -47,6 +50,7 @@ export class SMMUv3Device implements ViommuDevice {
     trace: Trace,
     flagsOf: (props: PropertyValues) => bigint,
   ) {
+    this.#machine = machine;
     const sdevs = new SMMUDeviceTable(machine);
     if (props.accel !== true) {
       this.accel = null;
@@ -72,6 +76,21 @@ export class SMMUv3Device implements ViommuDevice {
   /** System reset after machine init: accel re-attaches its devices to the GBPA proxy (failures are warnings). */
   machineInitDone(): void {
     this.accel?.reset();
+  }
+
+  /**
+   * A Linux guest's first use of the accel vSMMU: CFGI_ALL at SMMU reset (a vDEVICE per device,
+   * virt_id = its guest StreamID), then each device's DMA domain (CFGI_STE with an S1-translate
+   * STE: a nested HWPT, attached). Failures are reported, as QEMU does.
+   */
+  guestBoot(): void {
+    const accel = this.accel;
+    if (!accel) return;
+    const buses = guestBusNumbers(this.#machine.rootBus);
+    const sidOf = (bus: PCIBus, devfn: number) => guestSid(buses, bus, devfn);
+    accel.installSteRange(0, 0xffffffff, LINUX_GUEST_RESET, sidOf);
+    const slots = accel.slots().sort((a, b) => sidOf(a.bus, a.devfn) - sidOf(b.bus, b.devfn));
+    for (const { bus, devfn } of slots) accel.cfgiSte(bus, devfn, sidOf(bus, devfn), LINUX_GUEST_DMA);
   }
 
   registeredDevices(): number {
