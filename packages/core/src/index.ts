@@ -28,6 +28,7 @@ export * from './uapi/kernel.js';
 export * from './uapi/traced-kernel.js';
 export * from './kernel/host-model.js';
 export * from './kernel/features.js';
+export * from './kernel/memo.js';
 export * from './kernel/params.js';
 export * from './kernel/driver.js';
 export * from './kernel/sim.js';

@@ -1,3 +1,5 @@
+import { memoizePure } from './memo.js';
+
 /**
  * What a Linux kernel release offers to a VMM, as data. An older kernel answers as it did
  * (`ENOTTY` for an ioctl it does not know, `EOPNOTSUPP` for a flag it does not know).
@@ -37,8 +39,8 @@ export function kernelVersion(release: string): [number, number] {
 
 const since = (v: [number, number], major: number, minor: number) => v[0] > major || (v[0] === major && v[1] >= minor);
 
-/** The features of a kernel release. */
-export function kernelFeatures(release: string): KernelFeatures {
+/** The features of a kernel release (frozen; computed once per release). */
+export const kernelFeatures: (release: string) => KernelFeatures = memoizePure((release: string): KernelFeatures => {
   const v = kernelVersion(release);
   return {
     iommufd: since(v, 6, 2),
@@ -53,4 +55,4 @@ export function kernelFeatures(release: string): KernelFeatures {
     hwInfoPasid: since(v, 6, 16),
     hwInfoInputType: since(v, 6, 17),
   };
-}
+});
