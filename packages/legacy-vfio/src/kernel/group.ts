@@ -55,7 +55,7 @@ export class KernelGroup {
   ) {}
 
   /** Every device of the IOMMU group. */
-  devices(): SimDeviceState[] {
+  devices(): readonly SimDeviceState[] {
     return this.kernel.groupDevices(this.id);
   }
 
