@@ -21,7 +21,7 @@ import {
   type KernelFeatures,
 } from '@viommu/core';
 import { irqRemappingEnabled } from './irq-remapping.js';
-import { parseIntelIommuCmdline, VtdUnitCaps } from './unit.js';
+import { parseIntelIommuCmdline, vtdUnitCaps, type VtdUnitCaps } from './unit.js';
 
 /** `IOAPIC_RANGE_START`..`IOAPIC_RANGE_END`: the x86 MSI window `intel_iommu_get_resv_regions` reserves. */
 export const IOAPIC_RANGE_START = 0xfee00000n;
@@ -71,7 +71,7 @@ export class IntelIommuDriver implements IommuDriver {
   readonly vendor = 'intel';
 
   probe(unit: HostIommuUnit, features: KernelFeatures, cmdline: string, units: readonly HostIommuUnit[] = [unit]): IommuInstance {
-    const caps = new VtdUnitCaps(unit, parseIntelIommuCmdline(cmdline));
+    const caps = vtdUnitCaps(unit, parseIntelIommuCmdline(cmdline));
     if (caps.agaw < 0) throw new KernelError('ENODEV', 'alloc_iommu', `${unit.name}: cannot get a valid agaw (SAGAW 0)`);
     return new IntelIommuInstance(this, unit, caps, features, irqRemappingEnabled(units, cmdline));
   }

@@ -1,12 +1,12 @@
-import type { HostIommuUnit } from '@viommu/core';
-import { parseIntelIommuCmdline, VtdUnitCaps } from './unit.js';
+import { memoizePure, type HostIommuUnit } from '@viommu/core';
+import { parseIntelIommuCmdline, vtdUnitCaps } from './unit.js';
 
 /**
  * `nointremap` / `intremap=` (`setup_nointremap`, `setup_irqremap` in
  * drivers/iommu/irq_remapping.c): true when the command line sets `disable_irq_remap`.
  * `intremap=` options are comma-separated and prefix-matched (`strncmp`); the last `on`/`off` wins.
  */
-export function irqRemapDisabled(cmdline: string): boolean {
+export const irqRemapDisabled: (cmdline: string) => boolean = memoizePure((cmdline: string): boolean => {
   let disabled = false;
   for (const word of cmdline.split(/\s+/)) {
     if (word === 'nointremap') disabled = true;
@@ -17,7 +17,7 @@ export function irqRemapDisabled(cmdline: string): boolean {
     }
   }
   return disabled;
-}
+});
 
 /**
  * `irq_remapping_enabled` after `intel_prepare_irq_remapping` (drivers/iommu/intel/irq_remapping.c):
@@ -31,5 +31,5 @@ export function irqRemappingEnabled(units: readonly HostIommuUnit[], cmdline: st
   if (irqRemapDisabled(cmdline)) return false;
   const options = parseIntelIommuCmdline(cmdline);
   const drhds = units.filter((u) => u.vendor === 'intel');
-  return drhds.length > 0 && drhds.every((u) => new VtdUnitCaps(u, options).irSupport);
+  return drhds.length > 0 && drhds.every((u) => vtdUnitCaps(u, options).irSupport);
 }

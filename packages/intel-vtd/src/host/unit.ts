@@ -1,4 +1,4 @@
-import { field, testBit, type HostIommuUnit } from '@viommu/core';
+import { field, memoizePure, testBit, type HostIommuUnit } from '@viommu/core';
 import { checkVtdRegister } from '../regs.js';
 
 /** `intel_iommu=` switches that change what the driver offers (`intel_iommu_setup`). */
@@ -9,8 +9,8 @@ export interface IntelIommuCmdline {
   readonly spOff: boolean;
 }
 
-/** Parses the `intel_iommu=` options of a kernel command line (last occurrence of each switch wins). */
-export function parseIntelIommuCmdline(cmdline: string): IntelIommuCmdline {
+/** Parses the `intel_iommu=` options of a kernel command line (last occurrence of each switch wins); frozen, once per command line. */
+export const parseIntelIommuCmdline: (cmdline: string) => IntelIommuCmdline = memoizePure((cmdline: string): IntelIommuCmdline => {
   let sm = true;
   let spOff = false;
   for (const word of cmdline.split(/\s+/)) {
@@ -22,7 +22,7 @@ export function parseIntelIommuCmdline(cmdline: string): IntelIommuCmdline {
     }
   }
   return { sm, spOff };
-}
+});
 
 /** `DEFAULT_DOMAIN_ADDRESS_WIDTH`: the widest AGAW the driver looks for. */
 export const DEFAULT_DOMAIN_ADDRESS_WIDTH = 57;
@@ -34,7 +34,9 @@ export function agawToWidth(agaw: number): number {
 
 /**
  * The capability predicates of one DMAR unit (`struct intel_iommu` after `alloc_iommu` and the
- * `iommu.h` helpers `sm_supported`, `pasid_supported`, `ssads_supported`, `nested_supported`).
+ * `iommu.h` helpers `sm_supported`, `pasid_supported`, `ssads_supported`, `nested_supported`),
+ * decoded once from CAP, ECAP and the command line: every field is a pure function of the
+ * three (`vtdUnitCaps` shares one frozen decode per register pair).
  */
 export class VtdUnitCaps {
   readonly cap: bigint;
@@ -44,6 +46,34 @@ export class VtdUnitCaps {
    * `__iommu_calculate_sagaw` (second-stage SAGAW, first-stage 4/5-level, or both); -1 when none.
    */
   readonly agaw: number;
+  /** `cap_mgaw`. */
+  readonly mgaw: number;
+  /** `sm_supported`: scalable mode on the command line and `ecap_smts`. */
+  readonly sm: boolean;
+  /** `pasid_supported`. */
+  readonly pasid: boolean;
+  /** `ssads_supported`: SLADS and SMPWC in scalable mode (SMPWC term: 6.18, backported to stable). */
+  readonly ssads: boolean;
+  /** `nested_supported`. */
+  readonly nested: boolean;
+  /** First-stage tables available (`sm_supported && ecap_flts`). */
+  readonly firstStage: boolean;
+  /** Second-stage tables available: legacy mode always, scalable mode with `ecap_slts`. */
+  readonly secondStage: boolean;
+  /** `ecap_ir_support`: interrupt remapping (ECAP.IR, bit 3). */
+  readonly irSupport: boolean;
+  /** `ecap_sc_support`. */
+  readonly snoopControl: boolean;
+  /** `cap_fl1gp_support`. */
+  readonly fs1gp: boolean;
+  /** `cap_fl5lp_support`. */
+  readonly fs5lp: boolean;
+  /** `ecap_pss`. */
+  readonly pss: number;
+  /** Domain address width (`paging_domain_alloc`): min(agaw width, MGAW). */
+  readonly gaw: number;
+  /** `iommu_superpage_capability` of second-stage tables (0: 4K only, 1: +2M, 2: +1G). */
+  readonly #secondStageSuperpage: number;
 
   constructor(
     unit: HostIommuUnit,
@@ -52,12 +82,27 @@ export class VtdUnitCaps {
     const where = `VT-d unit ${unit.name}`;
     this.cap = checkVtdRegister('cap', unit.registers.cap, where);
     this.ecap = checkVtdRegister('ecap', unit.registers.ecap, where);
+    this.mgaw = Number(field(this.cap, 16, 6)) + 1;
+    this.sm = cmdline.sm && this.ecapBit(43);
+    this.pasid = this.sm && this.ecapBit(40);
+    this.ssads = this.sm && this.ecapBit(45) && this.ecapBit(48);
+    this.nested = this.sm && this.ecapBit(26);
+    this.firstStage = this.sm && this.ecapBit(47);
+    this.secondStage = !this.sm || this.ecapBit(46);
+    this.irSupport = this.ecapBit(3);
+    this.snoopControl = this.ecapBit(7);
+    this.fs1gp = this.capBit(56);
+    this.fs5lp = this.capBit(60);
+    this.pss = Number(field(this.ecap, 35, 5));
     const slSagaw = Number(field(this.cap, 8, 5));
     const flSagaw = 0b100 | (this.fs5lp ? 0b1000 : 0);
     const sagaw = !this.firstStage ? slSagaw : !this.ecapBit(46) ? flSagaw : flSagaw & slSagaw;
     let agaw = (DEFAULT_DOMAIN_ADDRESS_WIDTH - 30) / 9;
     while (agaw >= 0 && !((sagaw >> agaw) & 1)) agaw--;
     this.agaw = agaw;
+    this.gaw = Math.min(agawToWidth(agaw), this.mgaw);
+    const sllps = Number(field(this.cap, 34, 4));
+    this.#secondStageSuperpage = sllps === 0 ? 0 : Math.floor(Math.log2(sllps)) + 1;
   }
 
   ecapBit(n: number): boolean {
@@ -67,65 +112,38 @@ export class VtdUnitCaps {
     return testBit(this.cap, n);
   }
 
-  /** `cap_mgaw`. */
-  get mgaw(): number {
-    return Number(field(this.cap, 16, 6)) + 1;
-  }
-  /** `sm_supported`: scalable mode on the command line and `ecap_smts`. */
-  get sm(): boolean {
-    return this.cmdline.sm && this.ecapBit(43);
-  }
-  /** `pasid_supported`. */
-  get pasid(): boolean {
-    return this.sm && this.ecapBit(40);
-  }
-  /** `ssads_supported`: SLADS and SMPWC in scalable mode (SMPWC term: 6.18, backported to stable). */
-  get ssads(): boolean {
-    return this.sm && this.ecapBit(45) && this.ecapBit(48);
-  }
-  /** `nested_supported`. */
-  get nested(): boolean {
-    return this.sm && this.ecapBit(26);
-  }
-  /** First-stage tables available (`sm_supported && ecap_flts`). */
-  get firstStage(): boolean {
-    return this.sm && this.ecapBit(47);
-  }
-  /** Second-stage tables available: legacy mode always, scalable mode with `ecap_slts`. */
-  get secondStage(): boolean {
-    return !this.sm || this.ecapBit(46);
-  }
-  /** `ecap_ir_support`: interrupt remapping (ECAP.IR, bit 3). */
-  get irSupport(): boolean {
-    return this.ecapBit(3);
-  }
-  /** `ecap_sc_support`. */
-  get snoopControl(): boolean {
-    return this.ecapBit(7);
-  }
-  /** `cap_fl1gp_support`. */
-  get fs1gp(): boolean {
-    return this.capBit(56);
-  }
-  /** `cap_fl5lp_support`. */
-  get fs5lp(): boolean {
-    return this.capBit(60);
-  }
-  /** `ecap_pss`. */
-  get pss(): number {
-    return Number(field(this.ecap, 35, 5));
-  }
-
-  /** Domain address width (`paging_domain_alloc`): min(agaw width, MGAW). */
-  get gaw(): number {
-    return Math.min(agawToWidth(this.agaw), this.mgaw);
-  }
-
   /** `iommu_superpage_capability`: levels of large pages (0: 4K only, 1: +2M, 2: +1G). */
   superpage(stage: 'first' | 'second'): number {
     if (this.cmdline.spOff) return 0;
     if (stage === 'first') return this.fs1gp ? 2 : 1;
-    const val = Number(field(this.cap, 34, 4));
-    return val === 0 ? 0 : Math.floor(Math.log2(val)) + 1;
+    return this.#secondStageSuperpage;
   }
+}
+
+/** Decoded units by CAP, then ECAP, then the switches (`sm` bit 0, `sp_off` bit 1). */
+const decoded = new Map<bigint, Map<bigint, VtdUnitCaps[]>>();
+let decodedCount = 0;
+
+/**
+ * The decoded unit, frozen and shared by every unit with the same CAP, ECAP and `intel_iommu=`
+ * switches (a pure function of the three; at 1024 decodes the cache starts over).
+ * @throws InputError naming the unit when a register is missing or does not fit 64 bits.
+ */
+export function vtdUnitCaps(unit: HostIommuUnit, cmdline: IntelIommuCmdline): VtdUnitCaps {
+  const { cap, ecap } = unit.registers;
+  const slot = (cmdline.sm ? 1 : 0) | (cmdline.spOff ? 2 : 0);
+  const hit = cap === undefined || ecap === undefined ? undefined : decoded.get(cap)?.get(ecap)?.[slot];
+  if (hit) return hit;
+  const caps = new VtdUnitCaps(unit, Object.freeze({ sm: cmdline.sm, spOff: cmdline.spOff }));
+  Object.freeze(caps);
+  if (++decodedCount > 1024) {
+    decoded.clear();
+    decodedCount = 1;
+  }
+  let byEcap = decoded.get(caps.cap);
+  if (!byEcap) decoded.set(caps.cap, (byEcap = new Map()));
+  let slots = byEcap.get(caps.ecap);
+  if (!slots) byEcap.set(caps.ecap, (slots = []));
+  slots[slot] = caps;
+  return caps;
 }

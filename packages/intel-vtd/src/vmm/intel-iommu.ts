@@ -62,18 +62,22 @@ export class IntelIOMMUDevice implements ViommuDevice {
     return n;
   }
 
-  /** `vtd_iommu_ops` of the profile (7.2: only the address-space function). */
+  /**
+   * `vtd_iommu_ops` of the profile (7.2: only the address-space function). Built as one literal
+   * with every key (`undefined` where the profile lacks the op): adding function-valued
+   * properties one by one made V8 keep each scenario's device reachable from the shared hidden
+   * class until a full GC, so whole scenarios were promoted to the old generation.
+   */
   #buildOps(): PCIIOMMUOps {
     const p = VTD_PROFILES[this.profile];
-    const ops: PCIIOMMUOps = { getAddressSpace: (bus, devfn) => this.#as.get(bus, devfn) };
-    if (p.hiod) {
-      ops.setIommuDevice = (bus, devfn, hiod) => this.setIommuDevice(bus, devfn, hiod);
-      ops.unsetIommuDevice = (bus, devfn) => this.unsetIommuDevice(bus, devfn);
-    }
-    if (p.viommuFlags !== 'none') ops.getViommuFlags = viommuFlagsOp((props) => vtdViommuFlags(this.profile, props), this.props);
-    if (p.hostQuirks) ops.getHostIommuQuirks = vtdGetHostIommuQuirks;
-    if (p.iotlbInfo) ops.getIotlbInfo = () => ({ addrWidth: this.config.awBits, minPageSize: VTD_PAGE_SIZE });
-    return ops;
+    return {
+      getAddressSpace: (bus, devfn) => this.#as.get(bus, devfn),
+      setIommuDevice: p.hiod ? (bus, devfn, hiod) => this.setIommuDevice(bus, devfn, hiod) : undefined,
+      unsetIommuDevice: p.hiod ? (bus, devfn) => this.unsetIommuDevice(bus, devfn) : undefined,
+      getViommuFlags: p.viommuFlags !== 'none' ? viommuFlagsOp((props) => vtdViommuFlags(this.profile, props), this.props) : undefined,
+      getHostIommuQuirks: p.hostQuirks ? vtdGetHostIommuQuirks : undefined,
+      getIotlbInfo: p.iotlbInfo ? () => ({ addrWidth: this.config.awBits, minPageSize: VTD_PAGE_SIZE }) : undefined,
+    };
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   type PluginManifest,
   type ProfileId,
   type PropertyDecl,
+  type PropertyValue,
   type PropertyValues,
   type ViommuPlugin,
   type ViommuRealizeContext,
@@ -28,6 +29,16 @@ export const INTEL_IOMMU_MANIFEST: PluginManifest = {
 
 /** vIOMMUs `pc_machine_device_pre_plug_cb` counts as "the" x86 vIOMMU (`pcms->iommu`). */
 export const X86_VIOMMU_TYPES: readonly string[] = ['intel-iommu', 'amd-iommu', 'virtio-iommu-pci'];
+
+/**
+ * The resolved values as a frozen plain object in declaration order (`resolveProperties`
+ * answers a null-prototype dictionary, which is slow to spread and to read).
+ */
+function frozenValues(decls: readonly PropertyDecl[], props: PropertyValues): PropertyValues {
+  const out: Record<string, PropertyValue> = {};
+  for (const d of decls) out[d.name] = props[d.name]!;
+  return Object.freeze(out);
+}
 
 /** QEMU's `intel-iommu` vIOMMU (`hw/i386/intel_iommu.c`) across the four profiles. */
 export class IntelIommuPlugin implements ViommuPlugin {
@@ -56,19 +67,23 @@ export class IntelIommuPlugin implements ViommuPlugin {
     const decls = vtdProperties(profile);
     const globals = machine.globals[TYPE_INTEL_IOMMU_DEVICE] ?? {};
     checkGlobalProperties(TYPE_INTEL_IOMMU_DEVICE, decls, globals);
-    const props = resolveProperties(TYPE_INTEL_IOMMU_DEVICE, decls, {
-      compat: vtdCompatProps(profile, machine),
-      globals,
-      given: ctx.options,
-    });
+    const props = frozenValues(
+      decls,
+      resolveProperties(TYPE_INTEL_IOMMU_DEVICE, decls, {
+        compat: vtdCompatProps(profile, machine),
+        globals,
+        given: ctx.options,
+      }),
+    );
     if (machine.viommus.some((v) => X86_VIOMMU_TYPES.includes(v.typeName))) {
       throw new QemuError('QEMU does not support multiple vIOMMUs for x86 yet.', 'machine');
     }
     const c = vtdConfig(profile, props);
     const intremap = x86IommuRealize(c, machine);
     const ir = vtdDecideConfig(profile, c, intremap, machine);
-    const dev = new IntelIOMMUDevice(profile, ctx.id, Object.freeze({ ...props }), ir, ctx.trace);
-    ctx.trace.step('vtd_realize', { id: ctx.id, cap: dev.registers().cap!, ecap: dev.registers().ecap!, intremap: ir.intremap, eim: ir.eim });
+    const dev = new IntelIOMMUDevice(profile, ctx.id, props, ir, ctx.trace);
+    const { cap, ecap } = dev.registers();
+    ctx.trace.step('vtd_realize', { id: ctx.id, cap: cap!, ecap: ecap!, intremap: ir.intremap, eim: ir.eim });
     pciSetupIommu(machine.rootBus, dev.ops!);
     return dev;
   }
