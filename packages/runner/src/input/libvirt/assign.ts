@@ -20,7 +20,8 @@ function createSet(domain: Domain, nbuses: number, dryRun: boolean): PciAddressS
 
 /** `qemuDomainValidateDevicePCISlotsPIIX3` / `…Q35`: the chipset's own functions and the primary video's slot. */
 function reserveChipset(domain: Domain, set: PciAddressSet): void {
-  const video = domain.devices.find((d) => d.group === 'video' && d.info.flags);
+  // the primary video is the first <video>, unless it is none or ramfb (no PCI device)
+  const video = domain.devices.find((d) => d.group === 'video');
   const placeVideo = (slot: number, flags: number) => {
     if (!video || !wantsAddress(video.info)) return;
     const a = { bus: 0, slot, fn: 0 };
