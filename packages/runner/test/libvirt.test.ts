@@ -294,6 +294,10 @@ describe('libvirt domain XML: bad input', () => {
       InputError,
       "d.xml: <iommu model='intel'><driver caching_mode='yes'>: libvirt takes 'on' or 'off'",
     );
+    expect(() => parseLibvirtDomain(dom("<iommu model='smmuv3'><driver oas='4x'/></iommu>").replace("'x86_64' machine='q35'", "'aarch64' machine='virt'"), 'd.xml')).to.throw(
+      InputError,
+      "d.xml: <iommu model='smmuv3'><driver oas='4x'>: not a number",
+    );
     expect(() => parseLibvirtDomain(dom("<hostdev mode='subsystem' type='pci'><source><address bus='0xzz'/></source></hostdev>"), 'd.xml')).to.throw(
       InputError,
       "d.xml: <hostdev type='pci'> #1 <source><address>: bus='0xzz' is not a number",

@@ -1,7 +1,7 @@
 import { InputError } from '@viommu/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { assignPciAddresses } from './libvirt/assign.js';
-import { controllerDevice, hostdevDevice, iommuDevice, machineOption, placement } from './libvirt/command-line.js';
+import { controllerDevice, hostdevDevice, iommuDevice, machineOption, placement, smmuDevice } from './libvirt/command-line.js';
 import { readDomain, type Controller, type Domain } from './libvirt/domain.js';
 import { LibvirtError } from './libvirt/pci-address.js';
 import { BadDomain, type Node } from './libvirt/xml.js';
@@ -34,7 +34,7 @@ function commandLine(domain: Domain): VmConfig {
   }
   for (const h of domain.hostdevs) if (!h.unassigned) devices.push(hostdevDevice(domain, h));
   const notes = [...domain.notes];
-  if (domain.iommus.some((i) => i.model === 'smmuv3' && i.driver.accel !== undefined)) {
+  if (domain.iommus.some((i) => i.model === 'smmuv3' && smmuDevice(i))) {
     notes.push("<iommu model='smmuv3'> accel/ats/ril/ssidsize/oas: read as -device arm-smmuv3 (libvirt's RFC series; released libvirt has only -machine iommu=smmuv3)");
   }
   for (const d of domain.devices) {

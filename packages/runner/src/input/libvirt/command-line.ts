@@ -1,6 +1,7 @@
 import type { OptionPair } from '@viommu/core';
 import type { MachineOption, OptionEntry } from '../vm-config.js';
 import type { Controller, Domain, Hostdev, Iommu } from './domain.js';
+import { SMMU_NUMBERS, SMMU_SWITCHES } from './iommu.js';
 import { LibvirtError, pciAddressString, type PciAddress, type PciControllerModel } from './pci-address.js';
 
 type Json = string | number | boolean;
@@ -91,9 +92,8 @@ export function machineOption(domain: Domain): MachineOption {
   };
 }
 
-/** `<iommu model='smmuv3'>` with the accelerated-SMMUv3 attributes of libvirt's RFC series. */
-const SMMU_DEVICE_ATTRS = ['accel', 'ats', 'ril', 'ssidsize', 'oas'] as const;
-const smmuDevice = (i: Iommu): boolean => SMMU_DEVICE_ATTRS.some((a) => i.driver[a] !== undefined);
+/** Is it an `<iommu model='smmuv3'>` that viommu reads as `-device arm-smmuv3` (the RFC attributes)? */
+export const smmuDevice = (i: Iommu): boolean => [...SMMU_SWITCHES, ...SMMU_NUMBERS].some((a) => i.driver[a] !== undefined);
 
 /** `qemuBuildIOMMUCommandLine`: `intel-iommu` and `virtio-iommu` (the SMMUv3 is a machine option). */
 export function iommuDevice(domain: Domain, io: Iommu, index: number): OptionEntry | undefined {
@@ -125,7 +125,8 @@ export function iommuDevice(domain: Domain, io: Iommu, index: number): OptionEnt
         ['driver', 'arm-smmuv3'],
         ['primary-bus', 'pcie.0'],
         ['id', id],
-        ...SMMU_DEVICE_ATTRS.map((a): [string, Json | undefined] => [a, a === 'ssidsize' || a === 'oas' ? (d[a] === undefined ? undefined : Number(d[a])) : tristate(d[a])]),
+        ...SMMU_SWITCHES.map((a): [string, Json | undefined] => [a, tristate(d[a])]),
+        ...SMMU_NUMBERS.map((a): [string, Json | undefined] => [a, d[a] === undefined ? undefined : Number(d[a])]),
       ]);
   }
 }

@@ -9,6 +9,10 @@ export const MAX_VCPUS_WITHOUT_EIM = 255;
 /** The `<iommu><driver>` attributes of the Intel model (`virDomainIOMMUDefParseXML`). */
 const INTEL_ATTRS = ['intremap', 'caching_mode', 'eim', 'iotlb', 'dma_translation'] as const;
 
+/** The accelerated-SMMUv3 `<driver>` attributes of libvirt's RFC series (not in a libvirt release). */
+export const SMMU_SWITCHES = ['accel', 'ats', 'ril'] as const;
+export const SMMU_NUMBERS = ['ssidsize', 'oas'] as const;
+
 /**
  * The checks libvirt makes of an `<iommu>` before QEMU runs: its attribute values
  * (`virDomainIOMMUDefParseXML`), the attributes other models refuse (`virDomainIOMMUDefValidate`),
@@ -16,12 +20,15 @@ const INTEL_ATTRS = ['intremap', 'caching_mode', 'eim', 'iotlb', 'dma_translatio
  * @throws LibvirtError with libvirt's message; BadDomain for a value libvirt cannot parse.
  */
 function validate(model: IommuModel, driver: Readonly<Record<string, string>>, family: Family | undefined, addressType: string | undefined): void {
-  for (const a of INTEL_ATTRS) {
+  for (const a of [...INTEL_ATTRS, ...(model === 'smmuv3' ? SMMU_SWITCHES : [])]) {
     const v = driver[a];
     if (v !== undefined && v !== 'on' && v !== 'off') throw new BadDomain(`<iommu model='${model}'><driver ${a}='${v}'>: libvirt takes 'on' or 'off'`);
   }
+  for (const a of ['aw_bits', ...(model === 'smmuv3' ? SMMU_NUMBERS : [])]) {
+    const v = driver[a];
+    if (v !== undefined && !/^[0-9]+$/.test(v)) throw new BadDomain(`<iommu model='${model}'><driver ${a}='${v}'>: not a number`);
+  }
   const aw = driver.aw_bits;
-  if (aw !== undefined && !/^[0-9]+$/.test(aw)) throw new BadDomain(`<iommu model='${model}'><driver aw_bits='${aw}'>: not a number`);
   if (model !== 'intel' && (INTEL_ATTRS.some((a) => driver[a] !== undefined) || (model === 'smmuv3' && aw !== undefined))) {
     throw new LibvirtError(`XML error: iommu model '${model}' doesn't support some additional attributes`);
   }
