@@ -29,7 +29,7 @@ const CONTROLLER_DEVICES: Readonly<Record<Exclude<PciControllerModel, 'pci-root'
  * engine as QEMU's keyval would spell them (`true` → `on`; `addr` `0x1.0x2` → `1.2`: the same
  * devfn for QEMU's `set_pci_devfn`, which reads both with `%x`).
  */
-export function jsonDevice(props: Props): OptionEntry {
+function jsonDevice(props: Props): OptionEntry {
   const given = props.filter((p): p is [string, Json] => p[1] !== undefined);
   const json = `{${given.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
   const driver = String(given.find(([k]) => k === 'driver')![1]);
@@ -51,11 +51,11 @@ function busName(domain: Domain, a: PciAddress): string {
   return c.pci!.alias ?? `pci.${c.index}`;
 }
 
+/** libvirt's `addr`: `0x2`, or `0x2.0x1` off function 0. */
+const pciAddr = (a: PciAddress): string => (a.fn ? `0x${a.slot.toString(16)}.0x${a.fn.toString(16)}` : `0x${a.slot.toString(16)}`);
+
 /** Where a device sits, for notes: `pci.5 addr 0x0`. */
-export const placement = (domain: Domain, a: PciAddress): string => {
-  const [[, bus], , [, addr]] = addressProps(domain, a) as [[string, string], unknown, [string, string]];
-  return `${bus} addr ${addr}`;
-};
+export const placement = (domain: Domain, a: PciAddress): string => `${busName(domain, a)} addr ${pciAddr(a)}`;
 
 /** `qemuBuildDeviceAddressProps` for a PCI address: `bus`, `multifunction`, `addr`. */
 function addressProps(domain: Domain, a: PciAddress | undefined): Props {
@@ -63,7 +63,7 @@ function addressProps(domain: Domain, a: PciAddress | undefined): Props {
   return [
     ['bus', busName(domain, a)],
     ['multifunction', a.multi],
-    ['addr', a.fn ? `0x${a.slot.toString(16)}.0x${a.fn.toString(16)}` : `0x${a.slot.toString(16)}`],
+    ['addr', pciAddr(a)],
   ];
 }
 
