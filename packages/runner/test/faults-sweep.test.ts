@@ -20,10 +20,12 @@ describe('fault sweep', () => {
     expect(expectedOutcome({ name: 'IOMMU_DESTROY' }, 'upstream', 'EBUSY')).to.equal('same');
     const viommu = expectedOutcome({ name: 'IOMMU_VIOMMU_ALLOC' }, 'upstream', 'ENOMEM') as { endsWith: RegExp };
     expect('vfio 0000:01:00.0: Failed to set vIOMMU: IOMMU_VIOMMU_ALLOC failed: Cannot allocate memory').to.match(viommu.endsWith);
-    // smmuv3_accel_attach_gbpa_hwpt at system reset: error_report, and the VM boots
-    expect(expectedOutcome({ name: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', step: 'smmuv3_accel_reset' }, 'upstream', 'EINVAL')).to.deep.equal({
-      reports: 'Failed to attach all GBPA based HWPTs properly',
-    });
+    // smmuv3_accel_attach_gbpa_hwpt at system reset, the guest's STE installs: error_report, and the VM runs on
+    const reports = (call: string, step: string, errno: 'EINVAL' | 'ENOMEM') => (expectedOutcome({ name: call, step }, 'upstream', errno) as { reports: RegExp }).reports;
+    expect('Failed to attach all GBPA based HWPTs properly').to.match(reports('VFIO_DEVICE_ATTACH_IOMMUFD_PT', 'smmuv3_accel_reset', 'EINVAL'));
+    expect('Failed to install all STEs properly').to.match(reports('IOMMU_VDEVICE_ALLOC', 'smmuv3_accel_install_ste_range', 'ENOMEM'));
+    expect('Failed to allocate hwpt: Cannot allocate memory').to.match(reports('IOMMU_HWPT_ALLOC', 'smmuv3_cmdq_cfgi_ste', 'ENOMEM'));
+    expect('[iommufd=4] error attach 0000:01:00.0 (21) to id=7: Invalid argument').to.match(reports('VFIO_DEVICE_ATTACH_IOMMUFD_PT', 'smmuv3_cmdq_cfgi_ste', 'EINVAL'));
     expect(() => expectedOutcome({ name: 'IOMMU_IOAS_UNMAP' }, 'upstream', 'EINVAL')).to.throw(/no QEMU outcome known/);
   });
 
@@ -45,7 +47,7 @@ describe('fault sweep', () => {
     expect(t.faults).to.be.greaterThan(0);
   });
 
-  it('arm-smmuv3,accel=on,ril=off upstream: faults in IOMMU_VIOMMU_ALLOC, both proxy HWPTs and the GBPA attaches, all clean', async () => {
+  it('arm-smmuv3,accel=on,ril=off upstream: faults in IOMMU_VIOMMU_ALLOC, the proxies, the GBPA attaches and the guest\'s IOMMU_VDEVICE_ALLOC, all clean', async () => {
     const comp = await Composition.create();
     const t = totals();
     const scenarios = suiteSweepScenarios(comp, { vendors: ['arm'], backends: ['iommufd'], profiles: ['upstream'] }).filter((s) =>
@@ -57,13 +59,17 @@ describe('fault sweep', () => {
       const at = calls.findIndex((c) => c.name === 'IOMMU_VIOMMU_ALLOC');
       if (at >= 0) {
         reached++;
-        // smmuv3_accel_alloc_viommu: vIOMMU, abort and bypass proxies, the attach GBPA selects; then smmuv3_accel_reset's attach
-        expect(calls.slice(at).map((c) => `${c.name}${c.step === 'smmuv3_accel_reset' ? ' (reset)' : ''}`)).to.deep.equal([
-          'IOMMU_VIOMMU_ALLOC',
-          'IOMMU_HWPT_ALLOC',
-          'IOMMU_HWPT_ALLOC',
-          'VFIO_DEVICE_ATTACH_IOMMUFD_PT',
-          'VFIO_DEVICE_ATTACH_IOMMUFD_PT (reset)',
+        // smmuv3_accel_alloc_viommu: vIOMMU, abort and bypass proxies, the attach GBPA selects; smmuv3_accel_reset's
+        // attach; then the guest: CFGI_ALL (the vDEVICE), CFGI_STE of its DMA domain (nested HWPT, attach)
+        expect(calls.slice(at).map((c) => `${c.name} ${c.step}`)).to.deep.equal([
+          'IOMMU_VIOMMU_ALLOC smmuv3_accel_set_iommu_device',
+          'IOMMU_HWPT_ALLOC smmuv3_accel_set_iommu_device',
+          'IOMMU_HWPT_ALLOC smmuv3_accel_set_iommu_device',
+          'VFIO_DEVICE_ATTACH_IOMMUFD_PT smmuv3_accel_set_iommu_device',
+          'VFIO_DEVICE_ATTACH_IOMMUFD_PT smmuv3_accel_reset',
+          'IOMMU_VDEVICE_ALLOC smmuv3_accel_install_ste_range',
+          'IOMMU_HWPT_ALLOC smmuv3_cmdq_cfgi_ste',
+          'VFIO_DEVICE_ATTACH_IOMMUFD_PT smmuv3_cmdq_cfgi_ste',
         ]);
       }
       sweepScenario(comp, s, t);

@@ -10,18 +10,41 @@ import type { KernelCall } from './sweep.js';
  * failure and boots on (a step after machine init); or `same` where QEMU ignores the failure, so
  * the run must end as it does without the fault.
  */
-export type FaultOutcome = { readonly endsWith: RegExp } | { readonly warns: string } | { readonly reports: string } | 'same';
+export type FaultOutcome = { readonly endsWith: RegExp } | { readonly warns: string } | { readonly reports: RegExp } | 'same';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ends = (re: string, errno?: ErrnoName): FaultOutcome => ({ endsWith: new RegExp(`${re}${errno ? `: ${esc(strerror(errno))}` : ''}$`) });
+
+/**
+ * Failures QEMU reports with `error_report` and runs on after: the GBPA attaches of
+ * `smmuv3_accel_reset`, and the guest's STE installs (`smmu_writel` reports what
+ * `smmuv3_cmdq_consume` returns; the guest sees CERROR_ILL).
+ */
+function guestOutcome(call: string, step: string | undefined, errno: ErrnoName): FaultOutcome | undefined {
+  const reports = (re: string): FaultOutcome => ({ reports: new RegExp(`^${re}$`) });
+  const e = esc(strerror(errno));
+  switch (step) {
+    case 'smmuv3_accel_reset':
+      return call === 'VFIO_DEVICE_ATTACH_IOMMUFD_PT' ? reports('Failed to attach all GBPA based HWPTs properly') : undefined;
+    case 'smmuv3_accel_install_ste_range':
+      return call === 'IOMMU_DESTROY' ? undefined : reports('Failed to install all STEs properly');
+    case 'smmuv3_cmdq_cfgi_ste':
+      if (call === 'IOMMU_VDEVICE_ALLOC') return reports(`IOMMU_VDEVICE_ALLOC failed: ${e}`);
+      if (call === 'IOMMU_HWPT_ALLOC') return reports(`Failed to allocate hwpt: ${e}`);
+      if (call === 'VFIO_DEVICE_ATTACH_IOMMUFD_PT') return reports(`\\[iommufd=\\d+\\] error attach \\S+ \\(\\d+\\) to id=\\d+: ${e}`);
+      return undefined;
+    default:
+      return undefined;
+  }
+}
 
 /**
  * QEMU's outcome for a failure of `call` (with its arguments' path, for `open`/`readlink`, and
  * the step it belongs to) in `profile`, failing with `errno`.
  */
 export function expectedOutcome({ name: call, path, step }: KernelCall, profile: string, errno: ErrnoName): FaultOutcome {
-  // smmuv3_accel_reset → smmuv3_accel_attach_gbpa_hwpt: every failed attach is error_report'ed, then the summary
-  if (step === 'smmuv3_accel_reset' && call === 'VFIO_DEVICE_ATTACH_IOMMUFD_PT') return { reports: 'Failed to attach all GBPA based HWPTs properly' };
+  const guest = guestOutcome(call, step, errno);
+  if (guest) return guest;
   const open = (p: string) =>
     // 7.2 vfio_get_group/vfio_connect_container: "failed to open %s"; 10.x qemu_open_old → "Could not open '%s'"
     profile === '7.2' ? ends(`failed to open ${esc(p)}`, errno) : ends(`Could not open '${esc(p)}'`, errno);
