@@ -1,6 +1,6 @@
 import { InputError } from '@viommu/core';
 import { flag, str } from './args.js';
-import { EXIT, JSON_OPTION, type CommandDef } from './command.js';
+import { JSON_OPTION, type CommandDef } from './command.js';
 import { profileOf, QEMU_OPTION } from './profile-option.js';
 
 export const command: CommandDef = {
@@ -42,17 +42,7 @@ export const command: CommandDef = {
     if (args.positionals.length) throw new InputError(`unexpected argument '${args.positionals[0]}' (QEMU arguments go after --)`, 'check');
     if (!hostSpec) throw new InputError('missing --host (a catalogue id, host profile, boot log or sysfs copy)', 'check');
     const profile = profileOf(str(args, 'qemu'));
-    const { loadVm } = await import('../input/load-vm.js');
-    const vm = await loadVm({ rest: args.rest, cmdline: str(args, 'cmdline'), libvirt: str(args, 'libvirt') }, 'check');
-    const { loadHost } = await import('../hosts/load.js');
-    const host = await loadHost(hostSpec);
-    const { compositionFor } = await import('../plugins/needs.js');
-    const { runScenario } = await import('../scenario/engine.js');
-    const { formatVerdict, verdictToJson } = await import('../scenario/verdict.js');
-    const comp = await compositionFor(vm, [host]);
-    const verdict = runScenario(comp.scenario(host, profile), vm, host, profile);
-    if (flag(args, 'json')) io.out(JSON.stringify(verdictToJson(verdict), null, 2));
-    else io.out(formatVerdict(verdict, { trace: !flag(args, 'no-trace'), colours: (await import('../progress/colour.js')).coloursFor(process.stdout) }));
-    return verdict.ok ? EXIT.ok : EXIT.refused;
+    const { checkOne } = await import('./check-one.js');
+    return checkOne(hostSpec, { rest: args.rest, cmdline: str(args, 'cmdline'), libvirt: str(args, 'libvirt') }, profile, io, { json: flag(args, 'json'), trace: !flag(args, 'no-trace') });
   },
 };

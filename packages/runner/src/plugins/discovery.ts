@@ -154,16 +154,16 @@ function needed(b: BuiltinPackage, needs: DiscoveryNeeds, viommusOnly: boolean):
  * skips the built-in backends (for `viommu regs`, which realizes no passthrough device).
  * `needs` (what the input names) loads only the built-ins it names, and skips the search
  * when built-ins cover every device type and driver vendor in it; otherwise every built-in
- * loads, then the declared packages. `devices` is `needs` with device types only. Order:
- * built-ins in their fixed order, then the others by name, so composition is deterministic.
+ * loads, then the declared packages. Order: built-ins in their fixed order, then the others
+ * by name, so composition is deterministic.
  */
 export async function discoverPlugins(
-  opts: { cwd?: string; viommusOnly?: boolean; devices?: readonly string[]; needs?: DiscoveryNeeds } = {},
+  opts: { cwd?: string; viommusOnly?: boolean; needs?: DiscoveryNeeds } = {},
 ): Promise<Discovery> {
   const notes: string[] = [];
   const packages: PluginPackage[] = [];
   const viommusOnly = opts.viommusOnly ?? false;
-  const needs = opts.needs ?? (opts.devices && { devices: opts.devices });
+  const { needs } = opts;
   const covered = needs !== undefined && builtinsCover(needs);
   const declared = covered ? new Map<string, string>() : findDeclaredPlugins([here, opts.cwd ?? process.cwd()]);
   const builtins = BUILTIN_PACKAGES.filter((b) =>
@@ -176,8 +176,7 @@ export async function discoverPlugins(
       .sort()
       .map((n): [string, string | undefined, boolean] => [n, declared.get(n), false]),
   ];
-  for (const [name, dir, builtin] of wanted) {
-    const got = await load(name, dir, builtin);
+  for (const got of await Promise.all(wanted.map(([name, dir, builtin]) => load(name, dir, builtin)))) {
     if (typeof got === 'string') notes.push(got);
     else packages.push(got);
   }
