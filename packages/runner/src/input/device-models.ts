@@ -2,26 +2,32 @@ import { InputError, QemuError, type ProfileId } from '@viommu/core';
 import type { Arch } from '../scenario/machine.js';
 import { CAPTURED_DEVICE_MODELS } from './device-models-data.js';
 
+/** Names by key (a bus type, a machine family). */
+type NameLists = Readonly<Record<string, readonly string[]>>;
+
 /** What one QEMU binary tells about its device models (`scripts/gen-device-models.mjs`). */
 export interface CapturedDeviceModels {
   /** The first line of the binary's `--version`. */
   readonly qemu: string;
   /** `-device help`: the user-creatable models by the bus type they plug into (`''`: none). */
-  readonly buses: Readonly<Record<string, readonly string[]>>;
+  readonly buses: NameLists;
   /** `-device help`'s `alias "…"`: alias → model (`qdev_alias_table` as this target resolves it). */
   readonly aliases: Readonly<Record<string, string>>;
-  /** `qom-list-types implements=device abstract=true`: the abstract device types. */
+  /**
+   * Device types (`qom-list-types`) `-device` calls abstract. A type only a module defines and
+   * the module's modinfo does not name is unknown to `-device`, so it is in neither list.
+   */
   readonly abstract: readonly string[];
-  /** Concrete device types `-device help` leaves out (`user_creatable` false). */
+  /** Device types `-device` calls not pluggable (`user_creatable` false). */
   readonly notUserCreatable: readonly string[];
   /** By machine family: the `bus System` models it accepts (`machine_class_allow_dynamic_sysbus_dev`). */
-  readonly dynamicSysbus: Readonly<Record<string, readonly string[]>>;
+  readonly dynamicSysbus: NameLists;
 }
 
-/** What a release adds to the captured list of the release it derives from, as read in upstream source. */
+/** What a release adds to the captured lists of the release it derives from, as read in upstream source. */
 interface DerivedDeviceModels {
   readonly from: keyof typeof CAPTURED_DEVICE_MODELS;
-  readonly add: Readonly<Partial<Record<Arch, { readonly buses?: Readonly<Record<string, readonly string[]>>; readonly dynamicSysbus?: Readonly<Record<string, readonly string[]>> }>>>;
+  readonly add: Readonly<Partial<Record<Arch, { readonly buses?: NameLists; readonly dynamicSysbus?: NameLists }>>>;
 }
 
 /**
@@ -126,7 +132,7 @@ function derived(d: DerivedDeviceModels, profile: ProfileId, arch: Arch): Device
   const base = CAPTURED_DEVICE_MODELS[d.from][arch];
   const add = d.add[arch] ?? {};
   const added = new Set(Object.values(add.buses ?? {}).flat());
-  const merge = (a: Readonly<Record<string, readonly string[]>>, b: Readonly<Record<string, readonly string[]>> = {}) =>
+  const merge = (a: NameLists, b: NameLists = {}) =>
     Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, [...(a[k] ?? []), ...(b[k] ?? [])]]));
   return new DeviceModels(`derived for ${profile}: ${base.qemu} plus upstream additions`, {
     buses: merge(base.buses, add.buses),
