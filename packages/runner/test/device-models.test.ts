@@ -1,6 +1,7 @@
 import { InputError, PCI_BRIDGE_ROLES, PROFILES, QemuError, type ProfileId } from '@viommu/core';
 import { expect } from 'chai';
 import { deviceModels } from '../src/input/device-models.js';
+import { parseQemuArgs } from '../src/input/qemu-args.js';
 import { CAPTURED_DEVICE_MODELS } from '../src/input/device-models-data.js';
 import type { Arch } from '../src/scenario/machine.js';
 import { viommu } from './cli-helpers.js';
@@ -84,9 +85,13 @@ describe('-device model names: qdev_get_device_class with the lists captured fro
     expect(lookup('10.0', 'x86_64', 'ahci', 'q35')).to.equal('accepted as ich9-ahci on PCI');
   });
 
-  it('-device help is an input error: QEMU lists its models and exits 0', () => {
-    expect(() => deviceModels('10.0', 'x86_64').lookup('help', 'q35')).to.throw(InputError, '-device help: QEMU lists its device models and exits');
-    expect(() => deviceModels('7.2', 'aarch64').lookup('?', 'virt')).to.throw(InputError, '-device ?:');
+  it('-device help, -device ?, -device <model>,help are input errors: QEMU prints help and exits 0 (7.2 and 10.0: rc=0)', () => {
+    for (const text of ['help', '?', 'vfio-pci,help', 'foo,help', 'intel-iommu,?']) {
+      expect(() => parseQemuArgs(['-device', text]), text).to.throw(
+        InputError,
+        `command line: -device ${text}: QEMU prints help and exits (is_help_option); there is no configuration to check`,
+      );
+    }
   });
 });
 
@@ -162,6 +167,6 @@ describe('viommu check: -device models as QEMU checks them, in command-line orde
   it('-device help: exit 2 with one line', () => {
     const r = check('10.0', '-machine', 'q35', '-device', 'help');
     expect(r.code).to.equal(2);
-    expect(r.err).to.equal("viommu: -device help: QEMU lists its device models and exits; there is no configuration to check\n");
+    expect(r.err).to.equal('viommu: command line: -device help: QEMU prints help and exits (is_help_option); there is no configuration to check\n');
   });
 });

@@ -1,4 +1,4 @@
-import { InputError, QemuError, type ProfileId } from '@viommu/core';
+import { QemuError, type ProfileId } from '@viommu/core';
 import type { Arch } from '../scenario/machine.js';
 import { CAPTURED_DEVICE_MODELS } from './device-models-data.js';
 
@@ -78,22 +78,13 @@ export class DeviceModels {
     this.#dynamicSysbus = new Map(Object.entries(captured.dynamicSysbus).map(([family, names]) => [family, new Set(names)]));
   }
 
-  /** Every user-creatable model name (aliases not included). */
-  names(): IterableIterator<string> {
-    return this.#models.keys();
-  }
-
   /**
    * `qdev_get_device_class` (`system/qdev-monitor.c`): the model `-device <driver>` creates on a
    * machine of `family`, in QEMU's order: the type (or its alias), then abstract, then
    * `user_creatable`, then the machine's dynamic sysbus list.
    * @throws QemuError with QEMU's text (stage `option-parse`) when QEMU refuses the name.
-   * @throws InputError for `-device help` (`is_help_option`): QEMU lists its models and exits.
    */
   lookup(driver: string, family: string): DeviceModel {
-    if (driver === 'help' || driver === '?') {
-      throw new InputError(`-device ${driver}: QEMU lists its device models and exits; there is no configuration to check`);
-    }
     const model = this.#models.get(driver) ?? this.#models.get(this.#aliases.get(driver) ?? '');
     if (model) {
       if (model.bus === 'System' && !this.#dynamicSysbus.get(family)?.has(model.typeName)) {

@@ -106,6 +106,10 @@ export function parseQemuArgs(argv: readonly string[], where = 'command line'): 
         if (parsed.implied === undefined || (name === 'object' && !parsed.implied)) {
           throw new InputError(`${location}: Parameter '${implied}' is missing`, where);
         }
+        // `qdev_device_help`: `-device help`, `-device <model>,help` print and exit before anything runs.
+        if (name === 'device' && [parsed.implied, ...parsed.pairs.map((p) => p.key)].some((k) => k === 'help' || k === '?')) {
+          throw new InputError(`${location}: QEMU prints help and exits (is_help_option); there is no configuration to check`, where);
+        }
         const entry = { type: parsed.implied, pairs: parsed.pairs, id: lastValue(parsed.pairs, 'id'), location };
         (name === 'device' ? devices : objects).push(entry);
         break;
