@@ -151,7 +151,7 @@ writeFileSync(
   `import { Composition, loadHost, parseQemuArgs, runScenario, type Verdict } from '@viommu/runner';
 import { findProfile } from '@viommu/core';
 const comp = await Composition.create();
-const host = loadHost('intel-001'), profile = findProfile('10.0')!;
+const host = await loadHost('intel-001'), profile = findProfile('10.0')!;
 const argv = ['-machine', 'q35', '-accel', 'kvm', '-device', 'intel-iommu,caching-mode=on,aw-bits=39', '-device', 'vfio-pci,host=0000:01:00.0'];
 const verdict: Verdict = runScenario(comp.scenario(host, profile), parseQemuArgs(argv), host, profile);
 // @ts-expect-error: a verdict has no such field
