@@ -80,21 +80,19 @@ export class DeviceModels {
 
   /**
    * `qdev_get_device_class` (`system/qdev-monitor.c`): the model `-device <driver>` creates on a
-   * machine of `family`, in QEMU's order: the type (or its alias), then abstract, then
-   * `user_creatable`, then the machine's dynamic sysbus list.
+   * machine of `family`, in QEMU's order: the type (an alias only when no type has the name),
+   * abstract, `user_creatable`, then the machine's dynamic sysbus list.
    * @throws QemuError with QEMU's text (stage `option-parse`) when QEMU refuses the name.
    */
   lookup(driver: string, family: string): DeviceModel {
-    const model = this.#models.get(driver) ?? this.#models.get(this.#aliases.get(driver) ?? '');
-    if (model) {
-      if (model.bus === 'System' && !this.#dynamicSysbus.get(family)?.has(model.typeName)) {
-        throw new QemuError("Parameter 'driver' expects a dynamic sysbus device type for the machine", 'option-parse');
-      }
-      return model;
-    }
     if (this.#abstract.has(driver)) throw new QemuError("Parameter 'driver' expects a non-abstract device type", 'option-parse');
     if (this.#notUserCreatable.has(driver)) throw new QemuError("Parameter 'driver' expects a pluggable device type", 'option-parse');
-    throw new QemuError(`'${driver}' is not a valid device model name`, 'option-parse');
+    const model = this.#models.get(driver) ?? this.#models.get(this.#aliases.get(driver) ?? '');
+    if (!model) throw new QemuError(`'${driver}' is not a valid device model name`, 'option-parse');
+    if (model.bus === 'System' && !this.#dynamicSysbus.get(family)?.has(model.typeName)) {
+      throw new QemuError("Parameter 'driver' expects a dynamic sysbus device type for the machine", 'option-parse');
+    }
+    return model;
   }
 }
 
