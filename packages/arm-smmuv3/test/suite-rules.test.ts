@@ -35,8 +35,8 @@ describe('arm-smmuv3 suite rules', () => {
     expect(rules[0]!.sets.map((s) => s.name)).to.deep.equal([
       'virt,iommu=smmuv3',
       'arm-smmuv3,accel=on',
-      'arm-smmuv3,accel=on,ril=off',
-      'arm-smmuv3,accel=on,ril=off,oas=48',
+      'accel=on,ril=off',
+      'accel=on,ril=off,oas=48',
     ]);
   });
 
@@ -76,27 +76,27 @@ describe('arm-smmuv3 suite rules', () => {
 
   it('ril=off lets a host without range invalidation through to IOMMU_VIOMMU_ALLOC; oas=48 needs a 48-bit host', () => {
     const noRil = host(regUnit('smmu0', { ...IDRS, idr3: 0n }));
-    expect(expectOf('arm-smmuv3,accel=on,ril=off', noRil, 'upstream', 'iommufd')).to.include({ ok: true });
-    expect(expectOf('arm-smmuv3,accel=on,ril=off', noRil, 'upstream', 'iommufd', 'root-bus')).to.include({ ok: true });
-    expect(expectOf('arm-smmuv3,accel=on,ril=off,oas=48', noRil, 'upstream', 'iommufd')).to.include({ ok: true });
+    expect(expectOf('accel=on,ril=off', noRil, 'upstream', 'iommufd')).to.include({ ok: true });
+    expect(expectOf('accel=on,ril=off', noRil, 'upstream', 'iommufd', 'root-bus')).to.include({ ok: true });
+    expect(expectOf('accel=on,ril=off,oas=48', noRil, 'upstream', 'iommufd')).to.include({ ok: true });
     // IDR5.OAS 4 (44 bits)
-    expect(expectOf('arm-smmuv3,accel=on,ril=off,oas=48', host(regUnit('smmu0', { ...IDRS, idr3: 0n, idr5: 0x74n })), 'upstream', 'iommufd')).to.deep.include({
+    expect(expectOf('accel=on,ril=off,oas=48', host(regUnit('smmu0', { ...IDRS, idr3: 0n, idr5: 0x74n })), 'upstream', 'iommufd')).to.deep.include({
       ok: false,
       contains: 'Host SMMUv3 supports only 44-bit IPA, but the vSMMU OAS implies 48-bit IPA',
       stage: 'set-iommu-device',
     });
-    expect(expectOf('arm-smmuv3,accel=on,ril=off', noRil, 'upstream', 'legacy', 'pcie-pci-bridge')).to.deep.include({ contains: 'requires iommu MAP notifier which is not currently supported' });
+    expect(expectOf('accel=on,ril=off', noRil, 'upstream', 'legacy', 'pcie-pci-bridge')).to.deep.include({ contains: 'requires iommu MAP notifier which is not currently supported' });
   });
 
   it('10.2 reports the first accel option in QDict order (ril before accel, oas before both), as QEMU 7.2 does for intel-iommu', () => {
-    expect(expectOf('arm-smmuv3,accel=on,ril=off', host(GRACE.unit), '10.2', 'iommufd')).to.deep.include({ message: "Property 'arm-smmuv3.ril' not found" });
-    expect(expectOf('arm-smmuv3,accel=on,ril=off,oas=48', host(GRACE.unit), '10.2', 'legacy')).to.deep.include({ message: "Property 'arm-smmuv3.oas' not found" });
+    expect(expectOf('accel=on,ril=off', host(GRACE.unit), '10.2', 'iommufd')).to.deep.include({ message: "Property 'arm-smmuv3.ril' not found" });
+    expect(expectOf('accel=on,ril=off,oas=48', host(GRACE.unit), '10.2', 'legacy')).to.deep.include({ message: "Property 'arm-smmuv3.oas' not found" });
   });
 
   it('a non-coherent SMMU has no VFIO device node (__vfio_register_dev); CMDQ_FORCE_SYNC or no CANWBS/S2FWB fails IOMMU_VIOMMU_ALLOC', () => {
     const nonCoherent = host(regUnit('smmu0', { ...IDRS, idr0: 0x0800000bn }));
     expect(expectOf('virt,iommu=smmuv3', nonCoherent, '10.0', 'legacy')).to.deep.include({ ok: false, contains: '/dev/vfio/', stage: 'vfio-attach' });
-    expect(expectOf('arm-smmuv3,accel=on,ril=off', nonCoherent, 'upstream', 'iommufd')).to.deep.include({
+    expect(expectOf('accel=on,ril=off', nonCoherent, 'upstream', 'iommufd')).to.deep.include({
       ok: false,
       contains: '/sys/bus/pci/devices/0000:01:00.0/vfio-dev',
       stage: 'vfio-attach',
