@@ -27,40 +27,27 @@ export function parseOptionString(text: string, impliedKey: string | null, where
   if (text.length > MAX_OPTION_LENGTH) {
     throw new InputError(`option string of ${text.length} characters is longer than ${MAX_OPTION_LENGTH}`, where);
   }
-  const parts: string[] = [];
-  let cur = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === ',') {
-      if (text[i + 1] === ',') {
-        cur += ',';
-        i++;
-        continue;
-      }
-      parts.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  parts.push(cur);
   let implied: string | undefined;
   const pairs: OptionPair[] = [];
-  parts.forEach((part, i) => {
+  for (let i = 0, from = 0; ; i++) {
+    // the element ends at the first comma that is not part of a ",," pair
+    let comma = text.indexOf(',', from);
+    while (comma >= 0 && text.charCodeAt(comma + 1) === 0x2c) comma = text.indexOf(',', comma + 2);
+    const last = comma < 0;
+    const raw = text.slice(from, last ? text.length : comma);
+    const part = raw.includes(',,') ? raw.replaceAll(',,', ',') : raw;
+    from = comma + 1;
     const eq = part.indexOf('=');
-    if (i === 0 && impliedKey !== null && eq < 0) {
-      implied = part;
-      return;
+    if (i === 0 && impliedKey !== null && eq < 0) implied = part;
+    else if (!(part === '' && last && i > 0)) {
+      // (an empty last element is a trailing comma)
+      const key = eq < 0 ? part : part.slice(0, eq);
+      const value = eq < 0 ? 'on' : part.slice(eq + 1);
+      if (key === '') throw new InputError(`Invalid parameter '' in '${text}'`, where);
+      if (impliedKey !== null && key === impliedKey && implied === undefined) implied = value;
+      else pairs.push({ key, value });
     }
-    if (part === '' && i === parts.length - 1 && i > 0) return; // trailing comma
-    const key = eq < 0 ? part : part.slice(0, eq);
-    const value = eq < 0 ? 'on' : part.slice(eq + 1);
-    if (key === '') throw new InputError(`Invalid parameter '' in '${text}'`, where);
-    if (impliedKey !== null && key === impliedKey && implied === undefined) {
-      implied = value;
-      return;
-    }
-    pairs.push({ key, value });
-  });
+    if (last) break;
+  }
   return { implied, pairs };
 }

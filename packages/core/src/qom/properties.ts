@@ -38,6 +38,14 @@ const RANGES: Record<string, [bigint, bigint, string]> = {
   uint64: [0n, (1n << 64n) - 1n, 'uint64_t'],
   int32: [-(1n << 31n), (1n << 31n) - 1n, 'int32_t'],
 };
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MAX = (1n << 63n) - 1n;
+const I64_MIN = -(1n << 63n);
+/** A plain decimal that `parseQemuInteger` reads as itself and that fits a double exactly. */
+const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
+const TRUE_WORDS: readonly string[] = ['on', 'yes', 'true'];
+const FALSE_WORDS: readonly string[] = ['off', 'no', 'false'];
+const ON_OFF_AUTO: readonly string[] = ['on', 'off', 'auto'];
 
 /**
  * `qemu_strtou64` / `qemu_strtoi64` with base 0 (decimal, `0x` hex, leading-`0` octal,
@@ -51,13 +59,12 @@ export function parseQemuInteger(text: string, signed: boolean): bigint | null {
   if (/^0[xX]/.test(digits)) v = BigInt(digits);
   else if (digits.length > 1 && digits.startsWith('0')) v = BigInt(`0o${digits.slice(1)}`);
   else v = BigInt(digits);
-  const max = (1n << 64n) - 1n;
   if (signed) {
     if (m[1] === '-') v = -v;
-    if (v > (1n << 63n) - 1n || v < -(1n << 63n)) return null;
+    if (v > I64_MAX || v < I64_MIN) return null;
     return v;
   }
-  if (v > max) return null;
+  if (v > U64_MAX) return null;
   if (m[1] === '-') v = v === 0n ? 0n : (1n << 64n) - v;
   return v;
 }
@@ -74,30 +81,55 @@ export function parsePropertyValue(decl: PropertyDecl, text: string, visitor: 'k
   const { name, type } = decl;
   const fail = (msg: string) => new QemuError(msg, 'option-parse');
   if (type === 'bool') {
-    if (['on', 'yes', 'true'].includes(text)) return true;
-    if (['off', 'no', 'false'].includes(text)) return false;
+    if (TRUE_WORDS.includes(text)) return true;
+    if (FALSE_WORDS.includes(text)) return false;
     throw fail(`Parameter '${name}' expects 'on' or 'off'`);
   }
   if (type === 'string') return text;
   if (type === 'OnOffAuto' || typeof type === 'object') {
-    const allowed = type === 'OnOffAuto' ? ['on', 'off', 'auto'] : type.enum;
+    const allowed = type === 'OnOffAuto' ? ON_OFF_AUTO : type.enum;
     if (allowed.includes(text)) return text;
     throw fail(`Parameter '${name}' does not accept value '${text}'`);
   }
   const [min, max, cname] = RANGES[type]!;
+  if (type !== 'uint64' && SMALL_DECIMAL.test(text)) {
+    const n = Number(text);
+    if (n >= Number(min) && n <= Number(max)) return n;
+  }
   const v = parseQemuInteger(text, type === 'int32');
   if (v === null) throw fail(`Parameter '${name}' expects ${visitor === 'keyval' ? 'integer' : type === 'int32' ? 'int64' : 'uint64'}`);
   if (v < min || v > max) throw fail(`Parameter '${name}' expects ${cname}`);
   return type === 'uint64' ? v : Number(v);
 }
 
+/** A declaration list indexed by name, with its class defaults. */
+interface DeclIndex {
+  readonly byName: ReadonlyMap<string, PropertyDecl>;
+  readonly defaults: Readonly<Record<string, PropertyValue>>;
+}
+
+/** Indexes of frozen declaration lists (plugins declare them once per profile): built once. */
+const INDEXES = new WeakMap<readonly PropertyDecl[], DeclIndex>();
+
+function indexOf(decls: readonly PropertyDecl[]): DeclIndex {
+  const cached = INDEXES.get(decls);
+  if (cached) return cached;
+  const defaults: Record<string, PropertyValue> = {};
+  for (const d of decls) defaults[d.name] = d.default;
+  const index = { byName: new Map(decls.map((d) => [d.name, d])), defaults };
+  if (Object.isFrozen(decls) && decls.every((d) => Object.isFrozen(d))) INDEXES.set(decls, index);
+  return index;
+}
+
 /**
  * Resolves a device's properties in QEMU's order: class defaults, then machine-type compat
  * properties, then `-global` values, then the option string (last duplicate wins) in QDict order
- * (`qdictOrder`), so the first bad option reported is QEMU's.
+ * (`qdictOrder`), so the first bad option reported is QEMU's. A frozen `decls` (and frozen
+ * declarations in it) is indexed once, so declare them once per profile.
  * @param typeName QOM type (for `Property '<type>.<name>' not found`)
  * @param ignore keys that are not QOM properties of this type but are valid options
  *   (`id`, and for PCI devices `bus`/`addr`)
+ * @returns one own property per declaration (nothing else)
  * @throws QemuError with QEMU's message for the first bad value or unknown property.
  */
 export function resolveProperties(
@@ -110,19 +142,22 @@ export function resolveProperties(
   },
   ignore: readonly string[] = ['id'],
 ): Record<string, PropertyValue> {
-  const byName = new Map(decls.map((d) => [d.name, d]));
-  const out: Record<string, PropertyValue> = Object.create(null);
-  for (const d of decls) out[d.name] = d.default;
+  const { byName, defaults } = indexOf(decls);
+  const out: Record<string, PropertyValue> = { ...defaults };
   const apply = (key: string, value: string) => {
     const d = byName.get(key);
     if (!d) throw new QemuError(`Property '${typeName}.${key}' not found`, 'option-parse');
     out[d.name] = parsePropertyValue(d, value);
   };
-  for (const [k, v] of Object.entries(layers.compat ?? {})) if (byName.has(k)) apply(k, v);
-  for (const [k, v] of Object.entries(layers.globals ?? {})) apply(k, v);
-  const last = new Map<string, string>();
-  for (const p of layers.given ?? []) if (!ignore.includes(p.key)) last.set(p.key, p.value);
-  for (const k of qdictOrder(last.keys())) apply(k, last.get(k)!);
+  if (layers.compat) for (const k in layers.compat) if (Object.hasOwn(layers.compat, k) && byName.has(k)) apply(k, layers.compat[k]!);
+  if (layers.globals) for (const k in layers.globals) if (Object.hasOwn(layers.globals, k)) apply(k, layers.globals[k]!);
+  const given = layers.given ?? [];
+  if (given.length === 1 && !ignore.includes(given[0]!.key)) apply(given[0]!.key, given[0]!.value);
+  else if (given.length > 1) {
+    const last = new Map<string, string>();
+    for (const p of given) if (!ignore.includes(p.key)) last.set(p.key, p.value);
+    for (const k of qdictOrder(last.keys())) apply(k, last.get(k)!);
+  }
   return out;
 }
 

@@ -3,9 +3,11 @@ const QDICT_BUCKET_MAX = 512;
 
 /** `tdb_hash` (qobject/qdict.c): the bucket hash of a QDict key (bytes of its UTF-8 form). */
 export function tdbHash(name: string): number {
-  const bytes = new TextEncoder().encode(name);
-  let value = Math.imul(0x238f13af, bytes.length) >>> 0;
-  for (let i = 0; i < bytes.length; i++) value = (value + ((bytes[i]! << ((i * 5) % 24)) >>> 0)) >>> 0;
+  // an ASCII key is its own UTF-8 (no encoder, no buffer: every -device option is hashed)
+  const utf8 = /^[\0-\x7f]*$/.test(name) ? null : new TextEncoder().encode(name);
+  const length = utf8 ? utf8.length : name.length;
+  let value = Math.imul(0x238f13af, length) >>> 0;
+  for (let i = 0; i < length; i++) value = (value + (((utf8 ? utf8[i]! : name.charCodeAt(i)) << ((i * 5) % 24)) >>> 0)) >>> 0;
   return (Math.imul(1103515243, value) + 12345) >>> 0;
 }
 
@@ -18,7 +20,8 @@ export function tdbHash(name: string): number {
  */
 export function qdictOrder(keys: Iterable<string>): string[] {
   const first = [...new Set(keys)];
-  const pos = new Map(first.map((k, i) => [k, i]));
-  const bucket = (k: string) => tdbHash(k) % QDICT_BUCKET_MAX;
-  return first.sort((a, b) => bucket(a) - bucket(b) || pos.get(b)! - pos.get(a)!);
+  if (first.length < 2) return first;
+  const slots = first.map((k, i) => ({ k, i, bucket: tdbHash(k) % QDICT_BUCKET_MAX }));
+  slots.sort((a, b) => a.bucket - b.bucket || b.i - a.i);
+  return slots.map((s) => s.k);
 }
