@@ -12,11 +12,20 @@ const bool = (name: string, def: boolean, field: string, description: string): P
   description,
 });
 
+const DECLS = new Map<ProfileId, readonly PropertyDecl[]>();
+
 /**
  * The QOM properties of `intel-iommu` in a profile: `vtd_properties` plus the inherited
- * `x86_iommu_properties`, with class defaults (before machine compat).
+ * `x86_iommu_properties`, with class defaults (before machine compat). Computed once per
+ * profile and frozen (so `resolveProperties` indexes them once).
  */
 export function vtdProperties(profile: ProfileId): readonly PropertyDecl[] {
+  let decls = DECLS.get(profile);
+  if (!decls) DECLS.set(profile, (decls = Object.freeze(declare(profile).map((d) => Object.freeze(d)))));
+  return decls;
+}
+
+function declare(profile: ProfileId): PropertyDecl[] {
   const p = VTD_PROFILES[profile];
   const out: PropertyDecl[] = [
     { name: 'version', type: 'uint32', default: 0, field: 'version', description: 'unused: VER reads 0x10' },
