@@ -11,6 +11,7 @@ import {
   TRACE,
   Trace,
   tracedKernel,
+  type FaultSpec,
   type HostModel,
   type KernelUapi,
   type QemuProfile,
@@ -32,18 +33,24 @@ export interface WiredScenario {
 
 /**
  * One scenario wired as the runner wires it (`Composition.scenario`): a child container with
- * the profile, a trace and an empty fault plan, each package's `register`, and a `SimKernel`
- * for `host` with every registered `IOMMU_DRIVER` and `KERNEL_SUBSYSTEM`, traced.
+ * the profile, a trace and the fault plan of `faults` (a call and its occurrence in the whole
+ * run), each package's `register`, and a `SimKernel` for `host` with every registered
+ * `IOMMU_DRIVER` and `KERNEL_SUBSYSTEM`, traced.
  */
-export function wiredScenario(host: HostModel, profile: QemuProfile, registers: readonly Register[]): WiredScenario {
+export function wiredScenario(
+  host: HostModel,
+  profile: QemuProfile,
+  registers: readonly Register[],
+  faults: readonly FaultSpec[] = [],
+): WiredScenario {
   const c = container.createChildContainer();
   const trace = new Trace();
-  const faults = new FaultPlan();
+  const plan = new FaultPlan(faults);
   c.register(QEMU_PROFILE, { useValue: profile });
   c.register(TRACE, { useValue: trace });
-  c.register(FAULT_PLAN, { useValue: faults });
+  c.register(FAULT_PLAN, { useValue: plan });
   for (const register of registers) register(c);
-  const sim = new SimKernel(host, c.resolveAll(IOMMU_DRIVER), faults);
+  const sim = new SimKernel(host, c.resolveAll(IOMMU_DRIVER), plan);
   for (const s of c.resolveAll(KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
   const kernel = tracedKernel(sim, trace);
   c.register(KERNEL_UAPI, { useValue: kernel });
