@@ -1,20 +1,11 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
 import {
-  FaultPlan,
-  IOMMU_DRIVER,
   IOMMUFD_BACKEND_FACTORY,
-  KERNEL_SUBSYSTEM,
-  KERNEL_UAPI,
   PCI_BRIDGE_ROLES,
   PCI_DEVFN,
   PROFILE_UPSTREAM,
-  QEMU_PROFILE,
   pciDeviceSupportsAddressSpace,
-  SimKernel,
-  Trace,
-  TRACE,
-  tracedKernel,
   VFIO_IOMMU_IOMMUFD,
   VIOMMU_PLUGIN,
   vfioPciRealize,
@@ -25,7 +16,7 @@ import {
   type TraceEntry,
 } from '@viommu/core';
 import { register as registerIommufd } from '@viommu/iommufd';
-import { container } from 'tsyringe';
+import { wiredScenario } from '@viommu/test-vmm';
 import { LINUX_GUEST_DMA_STE, register as registerArm, type SMMUv3Device } from '../src/index.js';
 import { GRACE } from './host-units.js';
 import { machineOf, pairs } from './helpers.js';
@@ -44,16 +35,7 @@ const GRACE_HOST: HostModel = {
  * first use of the vSMMU. `faults` name a call and its occurrence in the whole run.
  */
 function boot(opts: { rootPort?: boolean; faults?: FaultSpec[] } = {}) {
-  const c = container.createChildContainer();
-  const trace = new Trace();
-  c.register(TRACE, { useValue: trace });
-  c.register(QEMU_PROFILE, { useValue: PROFILE_UPSTREAM });
-  registerIommufd(c);
-  registerArm(c);
-  const sim = new SimKernel(GRACE_HOST, c.resolveAll(IOMMU_DRIVER), new FaultPlan(opts.faults ?? []));
-  for (const s of c.resolveAll(KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
-  const kernel = tracedKernel(sim, trace);
-  c.register(KERNEL_UAPI, { useValue: kernel });
+  const { c, sim, kernel, trace } = wiredScenario(GRACE_HOST, PROFILE_UPSTREAM, [registerIommufd, registerArm], opts.faults);
   const plugin = c.resolveAll(VIOMMU_PLUGIN).find((p) => p.manifest.typeName === 'arm-smmuv3')!;
   const machine: MachineContext = machineOf('virt', { accel: 'kvm' });
   const vsmmu = plugin.realize({ profile: PROFILE_UPSTREAM, machine, options: pairs('primary-bus=pcie.0,accel=on,ril=off'), trace }) as SMMUv3Device;
