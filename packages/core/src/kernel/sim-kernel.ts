@@ -175,7 +175,9 @@ export class SimKernel implements KernelUapi, LiveObjectSource {
   }
 
   liveObjects(): LiveObject[] {
-    const fds: LiveObject[] = [...this.#files.entries()].map(([fd, f]) => ({ kind: `fd:${f.kind}`, id: fd, description: f.description }));
-    return [...fds, ...this.#subsystems.flatMap((s) => s.liveObjects())];
+    const out: LiveObject[] = [];
+    for (const [fd, f] of this.#files) out.push({ kind: `fd:${f.kind}`, id: fd, description: f.description });
+    for (const s of this.#subsystems) for (const o of s.liveObjects()) out.push(o);
+    return out;
   }
 }
