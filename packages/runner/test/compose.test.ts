@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
-import { findProfile, HOST_MODEL, KERNEL_OBJECTS, KERNEL_UAPI, TRACE } from '@viommu/core';
+import { findProfile, HOST_MODEL, IOMMU_DRIVER, KERNEL_OBJECTS, KERNEL_SUBSYSTEM, KERNEL_UAPI, TRACE, VFIO_IOMMU_LEGACY, VIOMMU_PLUGIN } from '@viommu/core';
 import { findHost } from '../src/hosts/index.js';
 import { parseQemuArgs } from '../src/input/qemu-args.js';
 import { Composition } from '../src/scenario/compose.js';
@@ -19,6 +19,23 @@ describe('composition: one child container per scenario, nothing shared', () => 
     expect(a.resolve(HOST_MODEL).id).to.equal('intel-068');
     expect(b.resolve(HOST_MODEL).id).to.equal('intel-001');
     for (const t of [TRACE, KERNEL_UAPI, HOST_MODEL, KERNEL_OBJECTS] as symbol[]) expect(comp.root.isRegistered(t, true)).to.equal(false);
+  });
+
+  it('packages register once: plugins and drivers are shared and frozen, subsystems and backends are per scenario', async () => {
+    const comp = await Composition.create();
+    const profile = findProfile('10.0')!;
+    const a = comp.scenario(findHost('intel-068')!, profile);
+    const b = comp.scenario(findHost('intel-068')!, profile);
+    const [pa, pb] = [a.resolveAll(VIOMMU_PLUGIN), b.resolveAll(VIOMMU_PLUGIN)];
+    expect(pa.map((p) => p.manifest.typeName)).to.include('intel-iommu');
+    expect(pa).to.deep.equal(pb);
+    pa.forEach((p, i) => expect(p).to.equal(pb[i]));
+    for (const v of [...pa, ...a.resolveAll(IOMMU_DRIVER)]) expect(Object.isFrozen(v)).to.equal(true);
+    expect(a.resolve(VFIO_IOMMU_LEGACY)).not.to.equal(b.resolve(VFIO_IOMMU_LEGACY));
+    const [sa, sb] = [a.resolveAll(KERNEL_SUBSYSTEM), b.resolveAll(KERNEL_SUBSYSTEM)];
+    expect(sa.map((s) => s.name)).to.deep.equal(['iommufd', 'vfio-type1']);
+    sa.forEach((s, i) => expect(s).not.to.equal(sb[i]));
+    for (const t of [VIOMMU_PLUGIN, KERNEL_SUBSYSTEM] as symbol[]) expect(comp.root.isRegistered(t, true)).to.equal(false);
   });
 
   it('a scenario run after others gives the same trace as on a fresh composition (ids, fds, state do not leak)', async () => {

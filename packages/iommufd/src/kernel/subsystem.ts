@@ -28,6 +28,8 @@ export class IommufdSubsystem implements KernelSubsystem {
 
   /** Every object of every live iommufd context. */
   liveObjects(): LiveObject[] {
-    return [...this.#contexts].flatMap((c) => c.liveObjects());
+    const out: LiveObject[] = [];
+    for (const c of this.#contexts) for (const o of c.liveObjects()) out.push(o);
+    return out;
   }
 }

@@ -83,9 +83,9 @@ export class KernelGroup {
 
   /** `iommu_get_group_resv_regions`: every device's reserved regions, sorted by start. */
   reservedRegions(): IovaRange[] {
-    return this.devices()
-      .flatMap((s) => this.kernel.iommuOf(s.dev)?.reservedRegions(s.dev) ?? [])
-      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    const out: IovaRange[] = [];
+    for (const s of this.devices()) for (const r of this.kernel.iommuOf(s.dev)?.reservedRegions(s.dev) ?? []) out.push(r);
+    return out.length > 1 ? out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)) : out;
   }
 
   /**

@@ -80,10 +80,17 @@ export function machineArch(type: string): Arch | undefined {
   return familyOf(type)?.[1].arch;
 }
 
+/** Each family with the pattern of its versioned type names. */
+const VERSIONED = Object.entries(FAMILIES).map(([name, f]) => ({
+  name,
+  f,
+  versioned: new RegExp(`^${f.prefix.replace(/[-.]/g, '\\$&')}(\\d+)\\.(\\d+)$`),
+}));
+
 function familyOf(type: string): [string, MachineFamily, readonly [number, number] | null] | undefined {
-  for (const [name, f] of Object.entries(FAMILIES)) {
+  for (const { name, f, versioned } of VERSIONED) {
     if (type === name) return [name, f, null];
-    const m = new RegExp(`^${f.prefix.replace(/[-.]/g, '\\$&')}(\\d+)\\.(\\d+)$`).exec(type);
+    const m = versioned.exec(type);
     if (m) return [name, f, [Number(m[1]), Number(m[2])]];
   }
   return undefined;

@@ -15,7 +15,7 @@ export function pluginTargets(p: ViommuPlugin): { arch: Arch; defaultMachine: st
 
 /** The plugins whose device exists in `arch`. */
 export function pluginsForArch(plugins: readonly ViommuPlugin[], arch: Arch): ViommuPlugin[] {
-  return plugins.filter((p) => pluginTargets(p).some((t) => t.arch === arch));
+  return plugins.filter((p) => p.manifest.arch === arch || p.manifest.otherTargets?.some((t) => t.arch === arch));
 }
 
 /** The plugin modelling `-device <typeName>`, if any. */
