@@ -27,7 +27,7 @@ export interface KernelCall {
 /** One run of a scenario, with or without an injected fault. */
 export interface Run {
   readonly verdict?: Verdict;
-  /** Anything thrown out of the engine (a crash). */
+  /** Anything thrown out of the engine or the guest phase (a crash). */
   readonly thrown?: unknown;
   /** The fallible kernel calls in order. */
   readonly calls: readonly KernelCall[];
@@ -115,7 +115,7 @@ export function sweepScenario(comp: Composition, s: SweepScenario, totals: Sweep
   totals.scenarios++;
   const find = (kind: SweepFinding['kind'], index: number, call: string, detail: string) =>
     totals.findings.push({ kind, scenario: s.id, index, call, detail });
-  if (!clean.verdict) {
+  if (!clean.verdict || clean.thrown !== undefined) {
     find('crash', 0, '-', String(clean.thrown));
     return;
   }
@@ -124,7 +124,7 @@ export function sweepScenario(comp: Composition, s: SweepScenario, totals: Sweep
     totals.faults++;
     if (totals.byCall) totals.byCall[call.name] = (totals.byCall[call.name] ?? 0) + 1;
     const r = runWithFault(comp, s, { index, call });
-    if (!r.verdict) return find('crash', index, call.name, r.thrown instanceof Error ? (r.thrown.stack ?? r.thrown.message) : String(r.thrown));
+    if (!r.verdict || r.thrown !== undefined) return find('crash', index, call.name, r.thrown instanceof Error ? (r.thrown.stack ?? r.thrown.message) : String(r.thrown));
     if (r.fired.length !== 1 || r.fired[0] !== index) return find('crash', index, call.name, `fault fired at ${r.fired.join(',') || 'no call'}`);
     const v = r.verdict;
     // A run that goes on may legitimately hold less than the clean one (QEMU's
