@@ -1,4 +1,5 @@
 import {
+  parsePciDevfn,
   parsePropertyValue,
   QemuError,
   resolveProperties,
@@ -19,18 +20,6 @@ export interface VirtioIommuOptions {
   readonly devfn?: number;
   /** 7.2 `reserved-regions[i]` values given on the command line. */
   readonly reservedRegions: readonly ReservedRegion[];
-}
-
-/**
- * `set_pci_devfn` (hw/core/qdev-properties-system.c): `SS` or `SS.F`, hex, slot ≤ 0x1f,
- * function ≤ 7. @throws QemuError `Property '<type>.addr' doesn't take value '<text>'`.
- */
-export function parsePciDevfn(typeName: string, text: string): number {
-  const m = /^([0-9a-fA-F]+)(?:\.([0-9a-fA-F]+))?$/.exec(text);
-  const slot = m ? parseInt(m[1]!, 16) : NaN;
-  const fn = m?.[2] !== undefined ? parseInt(m[2], 16) : 0;
-  if (!m || slot > 0x1f || fn > 7) throw new QemuError(`Property '${typeName}.addr' doesn't take value '${text}'`, 'option-parse');
-  return (slot << 3) | fn;
 }
 
 /** `-global <type>.<prop>=<value>`, checked as `qdev_prop_set_globals` does before the options. */

@@ -1,5 +1,6 @@
 import {
   InputError,
+  parsePciDevfn,
   PCI_BRIDGE_ROLES,
   pciDeviceSupportsAddressSpace,
   QemuError,
@@ -32,14 +33,6 @@ export function at<T>(location: string | undefined, fn: () => T): T {
   }
 }
 
-/** `qdev_prop_set` of `addr=`: `slot[.fn]`, hex (`PCI_DEVFN`). */
-function parseAddr(entry: OptionEntry, value: string): number {
-  const m = /^(?:0x)?([0-9a-fA-F]{1,2})(?:\.([0-7]))?$/.exec(value);
-  const slot = m ? parseInt(m[1]!, 16) : NaN;
-  if (!m || slot > 0x1f) throw new QemuError(`Property '${entry.type}.addr' doesn't take value '${value}'`, 'option-parse');
-  return (slot << 3) | Number(m[2] ?? 0);
-}
-
 /**
  * `do_pci_register_device`: plugs the PCI function a `-device` creates (`bus=`, `addr=`; a
  * bridge gets its secondary bus) and asks the vIOMMU whether it may translate it
@@ -53,7 +46,7 @@ export function plugPci(machine: BuiltMachine, entry: OptionEntry): PCIDevice {
     typeName: entry.type,
     id: entry.id,
     bus,
-    devfn: addr === undefined ? undefined : parseAddr(entry, addr),
+    devfn: addr === undefined ? undefined : parsePciDevfn(entry.type, addr),
     role: PCI_BRIDGE_ROLES[entry.type],
     props: Object.fromEntries(entry.pairs.map((p) => [p.key, p.value])),
   });
