@@ -1,5 +1,6 @@
 import {
   KernelError,
+  memoizePure,
   VFIO_GROUP_FLAGS_CONTAINER_SET,
   VFIO_GROUP_FLAGS_VIABLE,
   type IoctlName,
@@ -19,9 +20,7 @@ import { DeviceFile } from './device.js';
  * `hisi_acc_vfio_pci`, `nvgrace_gpu_vfio_pci`, `pds-vfio-pci`, `xe-vfio-pci`, …), which all
  * register VFIO devices.
  */
-export function isVfioPciDriver(driver: string): boolean {
-  return /(?:^|[-_])vfio[-_]pci$/.test(driver);
-}
+export const isVfioPciDriver: (driver: string) => boolean = memoizePure((driver: string) => /(?:^|[-_])vfio[-_]pci$/.test(driver));
 
 /**
  * Drivers that set `driver_managed_dma`: binding them does not claim the group's DMA

@@ -22,11 +22,13 @@ export function iovaAperResize(list: readonly IovaRange[], aperture: IovaRange):
   if (aperture.start > last.last || aperture.last < first.start) {
     throw new KernelError('EINVAL', 'VFIO_SET_IOMMU', 'vfio_iommu_aper_conflict: aperture disjoint from the IOVA list');
   }
-  return list.flatMap((n) => {
+  const out: IovaRange[] = [];
+  for (const n of list) {
     const start = n.start > aperture.start ? n.start : aperture.start;
     const end = n.last < aperture.last ? n.last : aperture.last;
-    return start <= end ? [{ start, last: end }] : [];
-  });
+    if (start <= end) out.push({ start, last: end });
+  }
+  return out;
 }
 
 /**
@@ -34,15 +36,18 @@ export function iovaAperResize(list: readonly IovaRange[], aperture: IovaRange):
  * @throws KernelError EINVAL when nothing usable is left.
  */
 export function iovaResvExclude(list: readonly IovaRange[], resv: readonly IovaRange[]): IovaRange[] {
-  let out = [...list];
+  let out = list.slice();
   for (const r of resv) {
-    out = out.flatMap((n) => {
-      if (r.start > n.last || r.last < n.start) return [n];
-      const kept: IovaRange[] = [];
-      if (r.start > n.start) kept.push({ start: n.start, last: r.start - 1n });
-      if (r.last < n.last) kept.push({ start: r.last + 1n, last: n.last });
-      return kept;
-    });
+    const next: IovaRange[] = [];
+    for (const n of out) {
+      if (r.start > n.last || r.last < n.start) {
+        next.push(n);
+        continue;
+      }
+      if (r.start > n.start) next.push({ start: n.start, last: r.start - 1n });
+      if (r.last < n.last) next.push({ start: r.last + 1n, last: n.last });
+    }
+    out = next;
   }
   if (out.length === 0) {
     throw new KernelError('EINVAL', 'VFIO_SET_IOMMU', 'vfio_iommu_resv_exclude: no usable IOVA left');
@@ -55,7 +60,8 @@ export function iovaResvExclude(list: readonly IovaRange[], resv: readonly IovaR
  * `PAGE_SIZE` folded into `PAGE_SIZE`. No domain: `ULONG_MAX` folded the same way.
  */
 export function pgsizeBitmap(domainBitmaps: readonly bigint[]): bigint {
-  let bitmap = domainBitmaps.reduce((acc, b) => acc & b, U64_MAX);
+  let bitmap = U64_MAX;
+  for (const b of domainBitmaps) bitmap &= b;
   if ((bitmap & ~PAGE_MASK & U64_MAX) !== 0n) bitmap = (bitmap & PAGE_MASK) | PAGE_SIZE;
   return bitmap;
 }

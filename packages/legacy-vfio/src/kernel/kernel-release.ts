@@ -1,4 +1,4 @@
-import { kernelBoolParam, kernelVersion, type HostKernelModel } from '@viommu/core';
+import { kernelBoolParam, kernelVersion, memoizePure, type HostKernelModel } from '@viommu/core';
 
 /**
  * What the VFIO type1 code does differently across kernel releases, as data (the mainline
@@ -13,11 +13,11 @@ export interface Type1KernelTraits {
 
 const since = (v: readonly [number, number], major: number, minor: number) => v[0] > major || (v[0] === major && v[1] >= minor);
 
-/** The traits of a kernel release string (`6.12.38+deb13-amd64`). */
-export function type1KernelTraits(release: string): Type1KernelTraits {
+/** The traits of a kernel release string (`6.12.38+deb13-amd64`); frozen, once per release. */
+export const type1KernelTraits: (release: string) => Type1KernelTraits = memoizePure((release: string): Type1KernelTraits => {
   const v = kernelVersion(release);
   return { capsAligned: since(v, 6, 7), cdevBlocksGroup: since(v, 6, 6) };
-}
+});
 
 /** The host facts the type1 code reads: whether the driver is there, the release, module parameters. */
 export interface Type1Env {
