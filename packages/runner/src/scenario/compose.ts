@@ -58,6 +58,8 @@ function probeHost(host: HostModel, drivers: readonly IommuDriver[], plan: Fault
 export class Composition {
   /** The packages' registrations, made once; every scenario container is its child. */
   readonly #registered: DependencyContainer;
+  /** Every `IOMMU_DRIVER` (shared values), for each scenario's `SimKernel`. */
+  readonly #drivers: readonly IommuDriver[];
 
   private constructor(
     readonly root: DependencyContainer,
@@ -67,6 +69,7 @@ export class Composition {
     this.#registered = root.createChildContainer();
     for (const p of packages) p.register(this.#registered);
     for (const token of SHARED_VALUES) for (const v of resolveAllOrNone<object>(this.#registered, token)) Object.freeze(v);
+    this.#drivers = Object.freeze(resolveAllOrNone(this.#registered, IOMMU_DRIVER));
   }
 
   /** Discovers the plugin packages (built-ins and declared ones) and creates the root. */
@@ -94,7 +97,7 @@ export class Composition {
     c.register(QEMU_PROFILE, { useValue: profile });
     c.register(TRACE, { useValue: trace });
     c.register(FAULT_PLAN, { useValue: plan });
-    const sim = probeHost(host, resolveAllOrNone(c, IOMMU_DRIVER), plan);
+    const sim = probeHost(host, this.#drivers, plan);
     for (const s of resolveAllOrNone(c, KERNEL_SUBSYSTEM)) sim.addSubsystem(s);
     c.register(SIMULATED_KERNEL, { useValue: sim });
     c.register(KERNEL_OBJECTS, { useValue: sim });

@@ -14,6 +14,7 @@ import {
   type IOMMUFDBackend,
   type PCIDevice,
   type QemuProfile,
+  type Trace,
 } from '@viommu/core';
 import type { DependencyContainer } from 'tsyringe';
 import { deviceModels } from '../input/device-models.js';
@@ -113,7 +114,7 @@ export function runScenario(c: DependencyContainer, vm: VmConfig, host: HostMode
       } else if (PCI_BRIDGE_ROLES[entry.type]) {
         at(entry.location, () => plugPci(m, entry));
       } else if (entry.type === 'vfio-pci') {
-        vfioDevices.push(at(entry.location, () => realizeVfioPci(c, m, entry, iommufds, profile)));
+        vfioDevices.push(at(entry.location, () => realizeVfioPci(c, m, entry, iommufds, profile, trace)));
       } else if (model?.bus === 'PCI') {
         at(entry.location, () => plugPci(m, { ...entry, type: model.typeName }));
         notes.push(`${entry.location}: plugged as an emulated PCI endpoint`);
@@ -136,6 +137,7 @@ function realizeVfioPci(
   entry: OptionEntry,
   iommufds: ReadonlyMap<string, IOMMUFDBackend>,
   profile: QemuProfile,
+  trace: Trace,
 ): { name: string; pdev: PCIDevice } {
   const fdId = lastValue(entry.pairs, 'iommufd');
   let iommufd: IOMMUFDBackend | undefined;
@@ -154,7 +156,7 @@ function realizeVfioPci(
     kernel: c.resolve(KERNEL_UAPI),
     profile,
     addressSpaceMemory: m.addressSpaceMemory,
-    trace: c.resolve(TRACE),
+    trace,
   });
   return { name, pdev };
 }
