@@ -1,6 +1,6 @@
 import { QemuError } from '../errors.js';
 import type { OptionPair } from './keyval.js';
-import { qdictOrder } from './qdict.js';
+import { qdictOrderOfUnique } from './qdict.js';
 
 /** QOM property types viommu models (`qdev_prop_*`). */
 export type PropertyType =
@@ -154,9 +154,14 @@ export function resolveProperties(
   const given = layers.given ?? [];
   if (given.length === 1 && !ignore.includes(given[0]!.key)) apply(given[0]!.key, given[0]!.value);
   else if (given.length > 1) {
+    const keys: string[] = [];
     const last = new Map<string, string>();
-    for (const p of given) if (!ignore.includes(p.key)) last.set(p.key, p.value);
-    for (const k of qdictOrder(last.keys())) apply(k, last.get(k)!);
+    for (const p of given) {
+      if (ignore.includes(p.key)) continue;
+      if (!last.has(p.key)) keys.push(p.key);
+      last.set(p.key, p.value);
+    }
+    for (const k of qdictOrderOfUnique(keys)) apply(k, last.get(k)!);
   }
   return out;
 }

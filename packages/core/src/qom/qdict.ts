@@ -19,9 +19,18 @@ export function tdbHash(name: string): number {
  * first bad property it reports is the first in this order, not on the command line.
  */
 export function qdictOrder(keys: Iterable<string>): string[] {
-  const first = [...new Set(keys)];
-  if (first.length < 2) return first;
-  const slots = first.map((k, i) => ({ k, i, bucket: tdbHash(k) % QDICT_BUCKET_MAX }));
-  slots.sort((a, b) => a.bucket - b.bucket || b.i - a.i);
-  return slots.map((s) => s.k);
+  return qdictOrderOfUnique([...new Set(keys)]);
+}
+
+/** `qdictOrder` of keys without repeats (in first-insertion order). */
+export function qdictOrderOfUnique(keys: readonly string[]): string[] {
+  const n = keys.length;
+  if (n < 2) return [...keys];
+  // one number per key: bucket major, then the later insertion first; a numeric sort does the rest
+  const order = new Float64Array(n);
+  for (let i = 0; i < n; i++) order[i] = (tdbHash(keys[i]!) % QDICT_BUCKET_MAX) * n + (n - 1 - i);
+  order.sort();
+  const out = new Array<string>(n);
+  for (let j = 0; j < n; j++) out[j] = keys[n - 1 - (order[j]! % n)]!;
+  return out;
 }
