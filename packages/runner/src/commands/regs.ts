@@ -39,24 +39,27 @@ export const command: CommandDef = {
       if (args.positionals.length || args.rest) throw new InputError('--batch reads devices from stdin only', 'regs');
       const lines = (await io.stdin()).split('\n').map((l) => l.trim()).filter(Boolean);
       const plugins = await loadViommuPlugins(regsNeeds(lines, machine));
-      const out: string[] = [];
+      let out = ''; // written every 64 KiB, so a long batch keeps no answers around
       let refused = false;
       let bad = false;
       for (const line of lines) {
-        let r;
+        let answer;
         try {
-          r = viommuRegisters(deviceVm(line, machine, accel), plugins, profile);
+          const last = viommuRegisters(deviceVm(line, machine, accel), plugins, profile).lines.at(-1)!;
+          refused ||= 'error' in last;
+          answer = 'error' in last ? { device: line, error: last.error } : { device: line, registers: last.registers };
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
           bad = true;
-          out.push(JSON.stringify({ device: line, error: e.message }));
-          continue;
+          answer = { device: line, error: e.message };
         }
-        const last = r.lines[r.lines.length - 1]!;
-        refused ||= 'error' in last;
-        out.push(JSON.stringify('error' in last ? { device: line, error: last.error } : { device: line, registers: last.registers }));
+        out += `${JSON.stringify(answer)}\n`;
+        if (out.length >= 1 << 16) {
+          io.out(out);
+          out = '';
+        }
       }
-      if (out.length) io.out(out.join('\n'));
+      if (out) io.out(out);
       return bad ? EXIT.input : refused ? EXIT.refused : EXIT.ok;
     }
     let vms;

@@ -3,7 +3,7 @@ import { parseQemuArgs } from '../input/qemu-args.js';
 import type { VmConfig } from '../input/vm-config.js';
 import { discoverPlugins, type DiscoveryNeeds } from '../plugins/discovery.js';
 import { RegistrationRecorder } from '../plugins/recorder.js';
-import { Boot, LocatedError, plugPci } from '../scenario/boot.js';
+import { Boot, LocatedError, plugPci, type RealizedViommu } from '../scenario/boot.js';
 import { machineArch } from '../scenario/machine.js';
 
 /**
@@ -61,7 +61,15 @@ export interface RegsResult {
   readonly printed?: string;
 }
 
-const optionText = (location: string) => location.replace(/^-device /, '');
+const optionText = (location: string) => (location.startsWith('-device ') ? location.slice('-device '.length) : location);
+
+/** A realized vIOMMU's registers in its manifest's order, as `0x…`. */
+function registersLine(v: RealizedViommu): RegsLine {
+  const values = v.dev.registers();
+  const registers: Record<string, string> = {};
+  for (const r of v.plugin.manifest.registers) registers[r] = hex(values[r] ?? 0n);
+  return { device: optionText(v.location), registers };
+}
 
 /**
  * Starts the machine of `vm` without a host and realizes every vIOMMU it creates (by
@@ -70,14 +78,6 @@ const optionText = (location: string) => location.replace(/^-device /, '');
  */
 export function viommuRegisters(vm: VmConfig, plugins: readonly ViommuPlugin[], profile: QemuProfile): RegsResult {
   const boot = new Boot(vm, plugins, profile, new Trace());
-  const lines: RegsLine[] = [];
-  const done = () =>
-    boot.viommus.map(
-      (v): RegsLine => ({
-        device: optionText(v.location),
-        registers: Object.fromEntries(v.plugin.manifest.registers.map((r) => [r, hex(v.dev.registers()[r] ?? 0n)])),
-      }),
-    );
   try {
     const m = boot.start('kvm');
     for (const entry of vm.devices) {
@@ -86,12 +86,12 @@ export function viommuRegisters(vm: VmConfig, plugins: readonly ViommuPlugin[], 
       else if (PCI_BRIDGE_ROLES[entry.type]) plugPci(m, entry);
       else boot.refuseForeignViommu(entry);
     }
-    lines.push(...done());
+    const lines = boot.viommus.map(registersLine);
     if (lines.length === 0) throw new InputError('the configuration creates no vIOMMU', 'regs');
     return { binary: boot.binary, machine: m.typeName, lines };
   } catch (e) {
     if (!(e instanceof LocatedError)) throw e;
-    lines.push(...done(), { device: e.location ? optionText(e.location) : (vm.machine.text ?? ''), error: e.error.message });
+    const lines = [...boot.viommus.map(registersLine), { device: e.location ? optionText(e.location) : (vm.machine.text ?? ''), error: e.error.message }];
     const printed = `${boot.binary}: ${e.location ? `${e.location}: ` : ''}${e.error.message}${e.error.hint ? `\n${e.error.hint}` : ''}`;
     return { binary: boot.binary, machine: boot.machine?.typeName ?? boot.machineType, lines, printed };
   }
