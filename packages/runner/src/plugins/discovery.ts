@@ -1,9 +1,11 @@
 import { InputError, VIOMMU_PLUGIN_PACKAGE_FIELD } from '@viommu/core';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DependencyContainer } from 'tsyringe';
+
+// not `import … from 'node:fs'`: its ESM facade loads Node's streams, which `viommu regs` never needs
+const { existsSync, readdirSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 /**
  * The packages the runner always loads: the two VFIO backends and the vendor plugins it
