@@ -36,6 +36,8 @@ export interface SimDeviceState {
   owner: 'group' | 'cdev' | null;
 }
 
+const SYSFS_PCI_DEVICES = '/sys/bus/pci/devices/';
+
 /** `major` of the `vfio-dev` chrdev region (any fixed number; userspace only compares it). */
 export const VFIO_CDEV_MAJOR = 511;
 
@@ -137,12 +139,15 @@ export class SimKernel implements KernelUapi, LiveObjectSource {
     return f.ioctl(request, arg, fd) as IoctlMap[K][1];
   }
 
+  /** `/sys/bus/pci/devices/<bdf>` and its `iommu_group` link. */
   readlink(path: string): string {
     this.gate('readlink');
-    const m = /^\/sys\/bus\/pci\/devices\/([^/]+)(\/iommu_group)?$/.exec(path);
-    const d = m ? this.devices.get(m[1]!) : undefined;
-    if (!m || !d) throw new KernelError('ENOENT', 'readlink', path);
-    if (m[2]) return `../../../../kernel/iommu_groups/${d.dev.group}`;
+    const rest = path.startsWith(SYSFS_PCI_DEVICES) ? path.slice(SYSFS_PCI_DEVICES.length) : '';
+    const slash = rest.indexOf('/');
+    const link = slash < 0 ? '' : rest.slice(slash);
+    const d = this.devices.get(slash < 0 ? rest : rest.slice(0, slash));
+    if (!d || (link !== '' && link !== '/iommu_group')) throw new KernelError('ENOENT', 'readlink', path);
+    if (link) return `../../../../kernel/iommu_groups/${d.dev.group}`;
     return `../../../devices/pci${d.dev.bdf.slice(0, 4)}:${d.dev.bdf.slice(5, 7)}/${d.dev.bdf}`;
   }
 
