@@ -95,11 +95,8 @@ export class IntelIommuInstance implements IommuInstance {
     readonly irqRemapping = true,
   ) {
     this.defaultStage = caps.firstStage ? 'first' : 'second';
-    const d = this.#domain(this.defaultStage, false, false);
-    // First-stage domains lose the top bit: canonical addressing (aperture_end = 2^(gaw-1) - 1).
-    const apertureBits = d.stage === 'first' ? d.gaw - 1 : d.gaw;
-    this.aperture = { start: 0n, last: (1n << BigInt(apertureBits)) - 1n };
-    this.pgsizeBitmap = vtdPgsizeBitmap(d.superpage);
+    this.aperture = caps.defaultAperture;
+    this.pgsizeBitmap = vtdPgsizeBitmap(caps.superpage(this.defaultStage));
     if (kernel.hwptAlloc) this.hwInfo = (_dev, type) => this.#hwInfo(type);
     if (kernel.nestingVtd) this.domainAllocNested = (_dev, parent, flags, data) => this.#allocNested(parent, flags, data);
   }

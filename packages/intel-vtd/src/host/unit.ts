@@ -1,4 +1,4 @@
-import { field, memoizePure, testBit, type HostIommuUnit } from '@viommu/core';
+import { field, memoizePure, testBit, type HostIommuUnit, type IovaRange } from '@viommu/core';
 import { checkVtdRegister } from '../regs.js';
 
 /** `intel_iommu=` switches that change what the driver offers (`intel_iommu_setup`). */
@@ -72,6 +72,11 @@ export class VtdUnitCaps {
   readonly pss: number;
   /** Domain address width (`paging_domain_alloc`): min(agaw width, MGAW). */
   readonly gaw: number;
+  /**
+   * Aperture of the domain allocated without flags (first stage when the unit has it): first-stage
+   * domains lose the top bit to canonical addressing (aperture_end = 2^(gaw-1) - 1). Frozen.
+   */
+  readonly defaultAperture: IovaRange;
   /** `iommu_superpage_capability` of second-stage tables (0: 4K only, 1: +2M, 2: +1G). */
   readonly #secondStageSuperpage: number;
 
@@ -103,6 +108,8 @@ export class VtdUnitCaps {
     this.gaw = Math.min(agawToWidth(agaw), this.mgaw);
     const sllps = Number(field(this.cap, 34, 4));
     this.#secondStageSuperpage = sllps === 0 ? 0 : Math.floor(Math.log2(sllps)) + 1;
+    const apertureBits = this.firstStage ? this.gaw - 1 : this.gaw;
+    this.defaultAperture = Object.freeze({ start: 0n, last: (1n << BigInt(apertureBits)) - 1n });
   }
 
   ecapBit(n: number): boolean {

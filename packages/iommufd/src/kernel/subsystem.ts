@@ -19,7 +19,7 @@ export class IommufdSubsystem implements KernelSubsystem {
       this.#contexts.add(ctx);
       return ctx;
     }
-    const m = /^\/dev\/vfio\/devices\/vfio(\d+)$/.exec(path);
+    const m = path.startsWith('/dev/vfio/devices/') ? /^\/dev\/vfio\/devices\/vfio(\d+)$/.exec(path) : null;
     if (!m) return undefined;
     const state = [...kernel.devices.values()].find((d) => String(d.cdevIndex) === m[1]);
     if (!state || !kernel.cdevDevice(state.dev.bdf)) return undefined;

@@ -139,6 +139,11 @@ export class Type1Iommu {
   getInfo(arg: VfioIommuType1Info): VfioIommuType1InfoOut {
     if (arg.argsz < INFO_MINSZ) throw new KernelError('EINVAL', 'VFIO_IOMMU_GET_INFO', `argsz ${arg.argsz} < ${INFO_MINSZ}`);
     const pad = (n: number) => (this.env.traits.capsAligned ? Math.ceil(n / 8) * 8 : n);
+    const iovas = this.#iovaList.length;
+    const capsSize = pad(32) + pad(12) + (iovas > 0 ? pad(16 + 16 * iovas) : 0);
+    const needed = VFIO_IOMMU_TYPE1_INFO_SIZE + capsSize;
+    const flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
+    if (arg.argsz < needed) return { argsz: needed, flags, iova_pgsizes: this.#pgsizeBitmap, cap_offset: 0, caps: [] };
     const caps: VfioIommuType1InfoCap[] = [
       {
         id: VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
@@ -149,14 +154,7 @@ export class Type1Iommu {
       },
       { id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, avail: this.env.dmaEntryLimit },
     ];
-    let capsSize = pad(32) + pad(12);
-    if (this.#iovaList.length > 0) {
-      caps.push({ id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, iova_ranges: this.#iovaList.map((r) => ({ ...r })) });
-      capsSize += pad(16 + 16 * this.#iovaList.length);
-    }
-    const needed = VFIO_IOMMU_TYPE1_INFO_SIZE + capsSize;
-    const flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
-    if (arg.argsz < needed) return { argsz: needed, flags, iova_pgsizes: this.#pgsizeBitmap, cap_offset: 0, caps: [] };
+    if (iovas > 0) caps.push({ id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, iova_ranges: this.#iovaList.map((r) => ({ ...r })) });
     return { argsz: arg.argsz, flags, iova_pgsizes: this.#pgsizeBitmap, cap_offset: VFIO_IOMMU_TYPE1_INFO_SIZE, caps };
   }
 }
