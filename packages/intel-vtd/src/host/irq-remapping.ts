@@ -30,6 +30,11 @@ export const irqRemapDisabled: (cmdline: string) => boolean = memoizePure((cmdli
 export function irqRemappingEnabled(units: readonly HostIommuUnit[], cmdline: string): boolean {
   if (irqRemapDisabled(cmdline)) return false;
   const options = parseIntelIommuCmdline(cmdline);
-  const drhds = units.filter((u) => u.vendor === 'intel');
-  return drhds.length > 0 && drhds.every((u) => vtdUnitCaps(u, options).irSupport);
+  let drhds = 0;
+  for (const u of units) {
+    if (u.vendor !== 'intel') continue;
+    drhds++;
+    if (!vtdUnitCaps(u, options).irSupport) return false;
+  }
+  return drhds > 0;
 }
