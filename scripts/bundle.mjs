@@ -6,8 +6,13 @@
 // still loaded once per process, whoever imports it. `import.meta.url` in a bundled module is
 // rewritten to the URL its source file has in `dist/src/`, so files found relative to it
 // (schemas, templates, package.json, worker scripts) resolve as they do unbundled.
+// tsyringe and reflect-metadata are CommonJS; an ES `import` of them costs Node 20 ~50 ms at
+// start-up (its CJS-export detection reads every file tsyringe re-exports), so the bundles load
+// them with `require` instead — the same module instance (Node's CJS cache) that any plugin's
+// `import 'tsyringe'` gets, so decorator metadata and containers are still shared.
 // `node scripts/bundle.mjs [package…]` (directory names under packages/; default: all).
 import { build } from 'esbuild';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -41,6 +46,30 @@ function sourceUrl(outdir) {
   };
 }
 
+/**
+ * `import … from 'tsyringe'` (or `'reflect-metadata'`) → a module that `require`s
+ * reflect-metadata and then the package, and re-exports its names. tsyringe refuses to load
+ * without the Reflect polyfill, and esbuild's code splitting does not keep the evaluation order
+ * of modules in different chunks, so the polyfill is loaded right where tsyringe is.
+ */
+function requirePeers() {
+  const req = createRequire(import.meta.url);
+  req('reflect-metadata');
+  return {
+    name: 'require-cjs-peers',
+    setup(b) {
+      b.onResolve({ filter: /^(reflect-metadata|tsyringe)$/ }, (args) => ({ path: args.path, namespace: 'cjs-peer' }));
+      b.onLoad({ filter: /.*/, namespace: 'cjs-peer' }, (args) => {
+        const lines = ["import { createRequire } from 'node:module';", 'const require = createRequire(import.meta.url);', "require('reflect-metadata');"];
+        if (args.path === 'tsyringe') {
+          lines.push("const m = require('tsyringe');", `export const { ${Object.keys(req('tsyringe')).sort().join(', ')} } = m;`, 'export default m;');
+        }
+        return { contents: `${lines.join('\n')}\n`, loader: 'js' };
+      });
+    },
+  };
+}
+
 const wanted = process.argv.slice(2);
 for (const name of wanted) if (!Object.hasOwn(ENTRIES, name)) {
   process.stderr.write(`bundle: unknown package '${name}' (packages: ${Object.keys(ENTRIES).join(', ')})\n`);
@@ -61,7 +90,7 @@ for (const [pkg, entries] of Object.entries(ENTRIES)) {
     packages: 'external',
     chunkNames: '[name]-[hash]',
     logLevel: 'warning',
-    plugins: [sourceUrl(outdir)],
+    plugins: [sourceUrl(outdir), requirePeers()],
     metafile: true,
     absWorkingDir: root,
   });
