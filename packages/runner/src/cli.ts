@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import { COMMANDS } from './commands/registry.js';
+import { parseArgs } from './commands/args.js';
+import { allCommands, COMMANDS } from './commands/registry.js';
 import { PROCESS_IO as io } from './commands/stdio.js';
 
 /** `viommu <command> …`: loads only the chosen command. Bad input → one line on stderr, exit 2. */
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
-    const { allCommands } = await import('./commands/registry.js');
     const { mainHelp } = await import('./commands/help.js');
     io.out(mainHelp(await allCommands()));
     return name === undefined ? 2 : 0;
@@ -29,7 +29,6 @@ async function main(argv: readonly string[]): Promise<number> {
     io.out(commandHelp(def));
     return 0;
   }
-  const { parseArgs } = await import('./commands/args.js');
   return def.run(parseArgs(def, rest), io);
 }
 

@@ -18,7 +18,7 @@ export async function loadViommuPlugins(needs?: DiscoveryNeeds): Promise<ViommuP
   return rec.values(VIOMMU_PLUGIN);
 }
 
-const deviceValue = (device: string) => device.replace(/^-device\s+/, '');
+const deviceValue = (device: string) => (device.startsWith('-device') ? device.replace(/^-device\s+/, '') : device);
 
 /** The implied first key's value of an option string, or undefined when there is none or it does not parse (refused later, before any plugin is asked). */
 function impliedOf(text: string, key: string): string | undefined {
@@ -35,10 +35,11 @@ function impliedOf(text: string, key: string): string | undefined {
  * machine, the built-ins of its target (its options may create a vIOMMU: `virt,iommu=smmuv3`).
  * Each line's answer depends on no other plugin (`Boot`: the target is the machine's or the
  * device's, a foreign type is refused by its own plugin), so it is the same as with all loaded.
+ * Each distinct value is read once (a batch often repeats lines).
  */
-export function regsNeeds(devices: readonly string[], machine: string | undefined): DiscoveryNeeds {
+export function regsNeeds(devices: Iterable<string>, machine: string | undefined): DiscoveryNeeds {
   const types = new Set<string>();
-  for (const d of devices) {
+  for (const d of new Set(devices)) {
     const t = impliedOf(deviceValue(d), 'driver');
     if (t !== undefined) types.add(t);
   }
