@@ -31,8 +31,8 @@ export const INTEL_IOMMU_MANIFEST: PluginManifest = {
 export const X86_VIOMMU_TYPES: readonly string[] = ['intel-iommu', 'amd-iommu', 'virtio-iommu-pci'];
 
 /**
- * The resolved values as a frozen plain object in declaration order (`resolveProperties`
- * answers a null-prototype dictionary, which is slow to spread and to read).
+ * The resolved values copied into a frozen plain object in declaration order. Freezing the
+ * object `resolveProperties` answers in place, or spreading it, measured slower per scenario.
  */
 function frozenValues(decls: readonly PropertyDecl[], props: PropertyValues): PropertyValues {
   const out: Record<string, PropertyValue> = {};
