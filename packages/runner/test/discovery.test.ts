@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -11,22 +11,8 @@ import { findHost } from '../src/hosts/catalogue.js';
 import { parseQemuArgs } from '../src/input/qemu-args.js';
 import { VIOMMU_PLUGIN, type ViommuPlugin } from '@viommu/core';
 import { CLI, viommu } from './cli-helpers.js';
+import { project } from './plugin-project.js';
 
-/** A project with one third-party package declaring `"viommu": { "plugin": true }` and one that does not. */
-function project(): string {
-  const root = mkdtempSync(join(tmpdir(), 'viommu-proj-'));
-  const pkg = (name: string, json: object, src: string) => {
-    const dir = join(root, 'node_modules', ...name.split('/'));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.2.3', type: 'module', main: 'index.js', ...json }));
-    writeFileSync(join(dir, 'index.js'), src);
-  };
-  const plugin = `export function register(c) { c.register(Symbol.for('viommu.ViommuPlugin'), { useValue: { manifest: { typeName: 'toy-iommu', vendor: 'toy', arch: 'x86_64', qemuBinary: 'qemu-system-x86_64', defaultMachine: 'q35', profiles: ['10.2'], registers: [] } } }); }`;
-  pkg('@acme/viommu-toy', { viommu: { plugin: true } }, plugin);
-  pkg('not-a-plugin', {}, 'export function register() { throw new Error("must not load"); }');
-  pkg('@acme/broken', { viommu: { plugin: true } }, 'export const x = 1;');
-  return root;
-}
 
 describe('plugin discovery', () => {
   it('finds installed packages by the package.json field "viommu": { "plugin": true }', () => {
