@@ -102,5 +102,6 @@ export function viommuRegisters(vm: VmConfig, plugins: readonly ViommuPlugin[], 
 export function deviceVm(device: string, machine: string | undefined, accel: string | undefined): VmConfig {
   const value = deviceValue(device);
   if (value.trim() === '') throw new InputError('empty -device value', 'regs');
-  return parseQemuArgs([...(machine ? ['-machine', machine] : []), '-accel', accel ?? 'kvm', '-device', value], 'regs');
+  const argv = ['-accel', accel ?? 'kvm', '-device', value];
+  return parseQemuArgs(machine ? ['-machine', machine, ...argv] : argv, 'regs');
 }
