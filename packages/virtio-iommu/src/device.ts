@@ -55,12 +55,14 @@ export class VirtIOIOMMU implements ViommuDevice {
     readonly machine: MachineContext,
     readonly trace: Trace,
   ) {
-    const ops: PCIIOMMUOps = { getAddressSpace: (bus, devfn) => this.findAddAs(bus, devfn).as };
-    if (profile.negotiation === 'host-iommu-device') {
-      ops.setIommuDevice = (bus, devfn, hiod) => this.setIommuDevice(bus, devfn, hiod);
-      ops.unsetIommuDevice = (bus, devfn) => this.unsetIommuDevice(bus, devfn);
-    }
-    this.ops = ops;
+    // One literal with every key: adding function properties one by one keeps scenarios
+    // reachable from V8's shared hidden class until a full GC (see intel-vtd's #buildOps).
+    const hiod = profile.negotiation === 'host-iommu-device';
+    this.ops = {
+      getAddressSpace: (bus, devfn) => this.findAddAs(bus, devfn).as,
+      setIommuDevice: hiod ? (bus, devfn, h) => this.setIommuDevice(bus, devfn, h) : undefined,
+      unsetIommuDevice: hiod ? (bus, devfn) => this.unsetIommuDevice(bus, devfn) : undefined,
+    };
   }
 
   registers(): Readonly<Record<string, bigint>> {
