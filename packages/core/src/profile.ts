@@ -57,18 +57,12 @@ export const PROFILE_7_2: QemuProfile = {
 
 /** QEMU 10.0 (Debian 13 trixie; bookworm-backports). */
 export const PROFILE_10_0: QemuProfile = {
+  ...PROFILE_7_2,
   id: '10.0',
   release: 'QEMU 10.0 (Debian 13 trixie, bookworm-backports 1:10.0.2+ds-2+deb13u1~bpo12+1)',
   hostIommuDevice: true,
   iommufdBackend: true,
-  hiodRealize: 'after-bind',
   setIommuDevicePrefix: 'Failed to set vIOMMU: ',
-  autodomainHwInfoData: false,
-  hiodVendorCaps: false,
-  hiodMaxPasidLog2: false,
-  viommuFlags: false,
-  nestingDirtyGate: false,
-  pasidAttachHwpt: false,
   listenerSetsPageSizeMask: false,
   legacyIovaRanges: true,
 };
