@@ -19,6 +19,7 @@ export * from './pci/bdf.js';
 export * from './pci/topology.js';
 export * from './pci/iommu-ops.js';
 export * from './pci/iommu.js';
+export * from './pci/device-cache.js';
 export * from './qom/keyval.js';
 export * from './qom/properties.js';
 export * from './qom/qdict.js';
