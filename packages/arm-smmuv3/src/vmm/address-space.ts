@@ -3,6 +3,7 @@ import {
   IOMMU_NOTIFIER_MAP,
   PCI_FUNC,
   PCI_SLOT,
+  PCIDeviceCache,
   QemuError,
   type AddressSpace,
   type IOMMUMemoryRegion,
@@ -49,23 +50,16 @@ const regionIndex = new WeakMap<MachineContext, { next: number }>();
  * `smmu_find_add_as` (7.2) / `smmu_init_sdev` (master): the per-(bus, devfn) state and its
  * address space `smmuv3-iommu-memory-region-<devfn>-<index>`, created on first use.
  */
-export class SMMUDeviceTable {
-  readonly #devs = new Map<PCIBus, Map<number, SMMUDevice>>();
+export class SMMUDeviceTable extends PCIDeviceCache<SMMUDevice> {
+  constructor(readonly machine: MachineContext) {
+    super();
+  }
 
-  constructor(readonly machine: MachineContext) {}
-
-  get(bus: PCIBus, devfn: number): SMMUDevice {
-    let byDevfn = this.#devs.get(bus);
-    if (!byDevfn) this.#devs.set(bus, (byDevfn = new Map()));
-    let sdev = byDevfn.get(devfn);
-    if (!sdev) {
-      let counter = regionIndex.get(this.machine);
-      if (!counter) regionIndex.set(this.machine, (counter = { next: 0 }));
-      const name = `${TYPE_SMMUV3_IOMMU_MEMORY_REGION}-${devfn}-${counter.next++}`;
-      sdev = { bus, devfn, as: { name, iommu: smmuIommuRegion(name, devfn) } };
-      byDevfn.set(devfn, sdev);
-    }
-    return sdev;
+  protected create(bus: PCIBus, devfn: number): SMMUDevice {
+    let counter = regionIndex.get(this.machine);
+    if (!counter) regionIndex.set(this.machine, (counter = { next: 0 }));
+    const name = `${TYPE_SMMUV3_IOMMU_MEMORY_REGION}-${devfn}-${counter.next++}`;
+    return { bus, devfn, as: { name, iommu: smmuIommuRegion(name, devfn) } };
   }
 }
 

@@ -3,6 +3,7 @@ import {
   IOMMU_NOTIFIER_MAP,
   PCI_FUNC,
   PCI_SLOT,
+  PCIDeviceCache,
   QemuError,
   type AddressSpace,
   type IOMMUMemoryRegion,
@@ -33,20 +34,13 @@ function vtdIommuRegion(name: string, devfn: number, c: VtdConfig): IOMMUMemoryR
 }
 
 /** `vtd_find_add_as`: one `VTDAddressSpace` per (aliased bus, devfn), region `vtd-<slot>.<fn>`. */
-export class VtdAddressSpaces {
-  readonly #as = new Map<PCIBus, Map<number, AddressSpace>>();
+export class VtdAddressSpaces extends PCIDeviceCache<AddressSpace> {
+  constructor(readonly config: VtdConfig) {
+    super();
+  }
 
-  constructor(readonly config: VtdConfig) {}
-
-  get(bus: PCIBus, devfn: number): AddressSpace {
-    let byDevfn = this.#as.get(bus);
-    if (!byDevfn) this.#as.set(bus, (byDevfn = new Map()));
-    let as = byDevfn.get(devfn);
-    if (!as) {
-      const name = `vtd-${hex2(PCI_SLOT(devfn))}.${PCI_FUNC(devfn)}`;
-      as = { name: `${bus.name}:${name}`, iommu: vtdIommuRegion(name, devfn, this.config) };
-      byDevfn.set(devfn, as);
-    }
-    return as;
+  protected create(bus: PCIBus, devfn: number): AddressSpace {
+    const name = `vtd-${hex2(PCI_SLOT(devfn))}.${PCI_FUNC(devfn)}`;
+    return { name: `${bus.name}:${name}`, iommu: vtdIommuRegion(name, devfn, this.config) };
   }
 }
