@@ -2,6 +2,7 @@ import { InputError, type HostModel } from '@viommu/core';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostFromJson, importHost, listHosts } from '../hosts/index.js';
+import { jsonLines } from './jsonl.js';
 
 /**
  * The hosts of a fleet: `catalogue` (every host shipped with viommu), a JSON-lines file of
@@ -30,19 +31,5 @@ function readHosts(spec: string): HostModel[] {
     throw new InputError(`cannot read hosts: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, spec);
   }
   if (isDir) return readdirSync(spec).sort().map((name) => importHost(join(spec, name)).host);
-  const hosts: HostModel[] = [];
-  readFileSync(spec, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (line.trim() === '') return;
-      const where = `${spec}:${i + 1}`;
-      let j: unknown;
-      try {
-        j = JSON.parse(line);
-      } catch (e) {
-        throw new InputError(`not JSON: ${(e as Error).message}`, where);
-      }
-      hosts.push(hostFromJson(j, where));
-    });
-  return hosts;
+  return Array.from(jsonLines(readFileSync(spec, 'utf8'), spec), ({ value, where }) => hostFromJson(value, where));
 }

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parseLibvirtDomain } from '../input/libvirt.js';
 import { parseQemuArgs, splitShellWords } from '../input/qemu-args.js';
 import { lastValue, type VmConfig } from '../input/vm-config.js';
+import { jsonLines } from './jsonl.js';
 
 /** One VM shape of a fleet question: a name, its configuration and the host devices it passes through. */
 export interface VmShape {
@@ -49,37 +50,27 @@ function readText(path: string, what: string, where: string): string {
 export function loadShapes(path: string): VmShape[] {
   const shapes: VmShape[] = [];
   const ids = new Set<string>();
-  readText(path, 'VM shapes', path)
-    .split('\n')
-    .forEach((line, i) => {
-      if (line.trim() === '') return;
-      const where = `${path}:${i + 1}`;
-      let j: unknown;
-      try {
-        j = JSON.parse(line);
-      } catch (e) {
-        throw new InputError(`not JSON: ${(e as Error).message}`, where);
-      }
-      if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new InputError('a VM shape is a JSON object', where);
-      const o = j as Record<string, unknown>;
-      for (const k of Object.keys(o)) if (!['id', 'qemuArgs', 'libvirt'].includes(k)) throw new InputError(`unknown field '${k}' (id, qemuArgs, libvirt)`, where);
-      if (typeof o.id !== 'string' || o.id === '') throw new InputError("missing 'id' (a non-empty string)", where);
-      if (ids.has(o.id)) throw new InputError(`shape id '${o.id}' is used twice`, where);
-      ids.add(o.id);
-      if ((o.qemuArgs === undefined) === (o.libvirt === undefined)) throw new InputError("give exactly one of 'qemuArgs' and 'libvirt'", where);
-      let vm: VmConfig;
-      if (typeof o.libvirt === 'string') {
-        const file = resolve(dirname(path), o.libvirt);
-        vm = parseLibvirtDomain(readText(file, 'libvirt domain XML', where), o.libvirt);
-      } else if (typeof o.qemuArgs === 'string') {
-        vm = parseQemuArgs(splitShellWords(o.qemuArgs, where), where);
-      } else if (Array.isArray(o.qemuArgs) && o.qemuArgs.every((a) => typeof a === 'string')) {
-        vm = parseQemuArgs(o.qemuArgs as string[], where);
-      } else {
-        throw new InputError("'qemuArgs' is a string or an array of strings; 'libvirt' a file name", where);
-      }
-      shapes.push(vmShape(o.id, vm));
-    });
+  for (const { value: j, where } of jsonLines(readText(path, 'VM shapes', path), path)) {
+    if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new InputError('a VM shape is a JSON object', where);
+    const o = j as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!['id', 'qemuArgs', 'libvirt'].includes(k)) throw new InputError(`unknown field '${k}' (id, qemuArgs, libvirt)`, where);
+    if (typeof o.id !== 'string' || o.id === '') throw new InputError("missing 'id' (a non-empty string)", where);
+    if (ids.has(o.id)) throw new InputError(`shape id '${o.id}' is used twice`, where);
+    ids.add(o.id);
+    if ((o.qemuArgs === undefined) === (o.libvirt === undefined)) throw new InputError("give exactly one of 'qemuArgs' and 'libvirt'", where);
+    let vm: VmConfig;
+    if (typeof o.libvirt === 'string') {
+      const file = resolve(dirname(path), o.libvirt);
+      vm = parseLibvirtDomain(readText(file, 'libvirt domain XML', where), o.libvirt);
+    } else if (typeof o.qemuArgs === 'string') {
+      vm = parseQemuArgs(splitShellWords(o.qemuArgs, where), where);
+    } else if (Array.isArray(o.qemuArgs) && o.qemuArgs.every((a) => typeof a === 'string')) {
+      vm = parseQemuArgs(o.qemuArgs as string[], where);
+    } else {
+      throw new InputError("'qemuArgs' is a string or an array of strings; 'libvirt' a file name", where);
+    }
+    shapes.push(vmShape(o.id, vm));
+  }
   if (shapes.length === 0) throw new InputError('no VM shapes in the file', path);
   return shapes;
 }
