@@ -1,3 +1,4 @@
+import { testBit } from './bits.js';
 import type { Stage } from './errors.js';
 import { kernelFeatures } from './kernel/features.js';
 import { kernelBoolParam } from './kernel/params.js';
@@ -102,4 +103,19 @@ export function suiteMsiRule(i: SuiteRuleInput, isolated: boolean): SuiteExpecte
     stage: 'vfio-attach',
     why: `the host IOMMU does not isolate MSIs and ${param} is unset`,
   };
+}
+
+/**
+ * `suiteMsiRule` with the VT-d reading of MSI isolation: interrupt remapping is on when every
+ * DRHD has ECAP.IR (3) and the command line keeps it (`nointremap`, `intremap=off`;
+ * drivers/iommu/irq_remapping.c). For the rules of intel-iommu and of any vIOMMU on a VT-d host.
+ */
+export function suiteVtdMsiRule(i: SuiteRuleInput): SuiteExpected | undefined {
+  let off = false;
+  for (const w of i.host.kernel.cmdline.split(/\s+/)) {
+    if (w === 'nointremap') off = true;
+    if (w.startsWith('intremap=')) for (const o of w.slice(9).split(',')) off = o.startsWith('off') ? true : o.startsWith('on') ? false : off;
+  }
+  const drhds = i.host.units.filter((u) => u.vendor === 'intel');
+  return suiteMsiRule(i, !off && drhds.every((u) => testBit(u.registers.ecap ?? 0n, 3)));
 }
