@@ -1,7 +1,7 @@
 import {
   field,
   suiteBackendRule,
-  suiteMsiRule,
+  suiteVtdMsiRule,
   testBit,
   type HostModel,
   type ProfileId,
@@ -52,24 +52,8 @@ function nesting(host: HostModel, ecap: bigint): boolean {
   return scalable(host, ecap) && testBit(ecap, 26);
 }
 
-/**
- * MSI isolation: interrupt remapping is on when every DRHD has ECAP.IR (3) and the command line
- * keeps it (`nointremap`, `intremap=off`; drivers/iommu/irq_remapping.c). Without it VFIO's
- * attach is EPERM (type1 `vfio_iommu_type1_attach_group`, iommufd `iommufd_device_bind`) unless
- * the backend's `allow_unsafe_interrupts` is set.
- */
-function msiRule(i: RuleInput): Expected | undefined {
-  let off = false;
-  for (const w of i.host.kernel.cmdline.split(/\s+/)) {
-    if (w === 'nointremap') off = true;
-    if (w.startsWith('intremap=')) for (const o of w.slice(9).split(',')) off = o.startsWith('off') ? true : o.startsWith('on') ? false : off;
-  }
-  const drhds = i.host.units.filter((u) => u.vendor === 'intel');
-  return suiteMsiRule(i, !off && drhds.every((u) => testBit(u.registers.ecap ?? 0n, 3)));
-}
-
 /** The attach-time refusals: the backend, then MSI isolation. */
-const attachRule = (i: RuleInput): Expected | undefined => suiteBackendRule(i) ?? msiRule(i);
+const attachRule = (i: RuleInput): Expected | undefined => suiteBackendRule(i) ?? suiteVtdMsiRule(i);
 
 const QEMU_DEFAULT_AW: Readonly<Record<ProfileId, number>> = { '7.2': 39, '10.0': 48, '10.2': 48, upstream: 48 };
 const HAS_HOST_IOMMU_DEVICE: Readonly<Record<ProfileId, boolean>> = { '7.2': false, '10.0': true, '10.2': true, upstream: true };

@@ -2,7 +2,7 @@ import {
   field,
   hex,
   suiteBackendRule,
-  suiteMsiRule,
+  suiteVtdMsiRule,
   testBit,
   type HostModel,
   type ProfileId,
@@ -48,23 +48,8 @@ function scalable(host: HostModel, ecap: bigint): boolean {
   return !smOff && testBit(ecap, 43);
 }
 
-/**
- * MSI isolation on VT-d: interrupt remapping is on when every DRHD has ECAP.IR (3) and the
- * command line keeps it (`nointremap`, `intremap=off`). Without it VFIO's attach is EPERM
- * (`vfio_iommu_type1_attach_group`, `iommufd_device_bind`) unless `allow_unsafe_interrupts`.
- */
-function msiRule(i: RuleInput): Expected | undefined {
-  let off = false;
-  for (const w of i.host.kernel.cmdline.split(/\s+/)) {
-    if (w === 'nointremap') off = true;
-    if (w.startsWith('intremap=')) for (const o of w.slice(9).split(',')) off = o.startsWith('off') ? true : o.startsWith('on') ? false : off;
-  }
-  const drhds = i.host.units.filter((u) => u.vendor === 'intel');
-  return suiteMsiRule(i, !off && drhds.every((u) => testBit(u.registers.ecap ?? 0n, 3)));
-}
-
 /** The attach-time refusals: the backend, then MSI isolation. */
-const attachRule = (i: RuleInput): Expected | undefined => suiteBackendRule(i) ?? msiRule(i);
+const attachRule = (i: RuleInput): Expected | undefined => suiteBackendRule(i) ?? suiteVtdMsiRule(i);
 
 const OK: Expected = { ok: true, why: 'fits' };
 const MACHINE = ['-machine', 'q35', '-accel', 'kvm'];
