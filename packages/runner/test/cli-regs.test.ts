@@ -27,6 +27,20 @@ describe('viommu regs', () => {
     expect(r.code).to.equal(2);
   });
 
+  it('a -device model QEMU does not have is refused with its text, in command-line order (qemu-system-x86_64 7.2.22: -device intel-iommu,, / -device foo / -device arm-smmuv3 on q35)', () => {
+    const r = viommu(['regs', '--qemu', '7.2', ...TCG, '--batch', '-'], 'intel-iommu,,\nfoo\narm-smmuv3\nintel-iommu,aw-bits=39\n');
+    expect(r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l))).to.deep.equal([
+      { device: 'intel-iommu,,', error: "'intel-iommu,' is not a valid device model name" },
+      { device: 'foo', error: "'foo' is not a valid device model name" },
+      { device: 'arm-smmuv3', error: "'arm-smmuv3' is not a valid device model name" },
+      { device: 'intel-iommu,aw-bits=39', registers: { ver: '0x10', cap: '0xd2008c22260206', ecap: '0xf00f4a' } },
+    ]);
+    expect(r.code).to.equal(1);
+    const one = viommu(['regs', '--qemu', '7.2', ...TCG, 'intel-iommu,,']);
+    expect(one.err).to.equal("qemu-system-x86_64: -device intel-iommu,,: 'intel-iommu,' is not a valid device model name\n");
+    expect(one.code).to.equal(1);
+  });
+
   it('keeps bit 63: 10.2 sets CAP.ESRTPS (hw/i386/intel_iommu.c vtd_cap_init, VTD_CAP_ESRTPS = 1ULL << 63)', () => {
     const r = viommu(['regs', '--qemu', '10.2', ...TCG, '--json', 'intel-iommu']);
     expect(JSON.parse(r.out).registers.cap).to.equal('0x80d2008c222f0606');

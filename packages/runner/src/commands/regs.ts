@@ -33,19 +33,23 @@ export const command: CommandDef = {
     const machine = str(args, 'machine');
     const accel = str(args, 'accel');
     const batch = str(args, 'batch');
-    const { deviceVm, loadViommuPlugins, regsNeeds, viommuRegisters } = await import('../regs/registers.js');
+    const { deviceVm, loadViommuPlugins, needsDeviceModels, regsNeeds, viommuRegisters } = await import('../regs/registers.js');
+    const modelsFor = async (types: readonly string[], plugins: Parameters<typeof needsDeviceModels>[1]) =>
+      needsDeviceModels(types, plugins) ? (await import('../input/device-models.js')).deviceModels : undefined;
     if (batch !== undefined) {
       if (batch !== '-') throw new InputError(`--batch takes '-' (stdin), not '${batch}'`, 'regs');
       if (args.positionals.length || args.rest) throw new InputError('--batch reads devices from stdin only', 'regs');
       const lines = (await io.stdin()).split('\n').map((l) => l.trim()).filter(Boolean);
-      const plugins = await loadViommuPlugins(regsNeeds(lines, machine));
+      const needs = regsNeeds(lines, machine);
+      const plugins = await loadViommuPlugins(needs);
+      const models = await modelsFor(needs.devices, plugins);
       let out = ''; // written every 64 KiB, so a long batch keeps no answers around
       let refused = false;
       let bad = false;
       for (const line of lines) {
         let answer;
         try {
-          const last = viommuRegisters(deviceVm(line, machine, accel), plugins, profile).lines.at(-1)!;
+          const last = viommuRegisters(deviceVm(line, machine, accel), plugins, profile, models).lines.at(-1)!;
           refused ||= 'error' in last;
           answer = 'error' in last ? { device: line, error: last.error } : { device: line, registers: last.registers };
         } catch (e) {
@@ -73,9 +77,10 @@ export const command: CommandDef = {
       vms = args.positionals.map((d) => deviceVm(d, machine, accel));
     }
     const plugins = await loadViommuPlugins(args.rest === undefined ? regsNeeds(args.positionals, machine) : undefined);
+    const models = await modelsFor(vms.flatMap((vm) => vm.devices.map((d) => d.type)), plugins);
     let code: number = EXIT.ok;
     for (const vm of vms) {
-      const r = viommuRegisters(vm, plugins, profile);
+      const r = viommuRegisters(vm, plugins, profile, models);
       if (flag(args, 'json')) io.out(r.lines.map((l) => JSON.stringify(l)).join('\n'));
       else {
         for (const l of r.lines) {

@@ -3,8 +3,9 @@ import { parseQemuArgs } from '../input/qemu-args.js';
 import type { VmConfig } from '../input/vm-config.js';
 import { discoverPlugins, type DiscoveryNeeds } from '../plugins/discovery.js';
 import { RegistrationRecorder } from '../plugins/recorder.js';
-import { Boot, LocatedError, plugPci, type RealizedViommu } from '../scenario/boot.js';
-import { machineArch } from '../scenario/machine.js';
+import type { DeviceModels } from '../input/device-models.js';
+import { at, Boot, LocatedError, plugPci, type RealizedViommu } from '../scenario/boot.js';
+import { machineArch, type Arch } from '../scenario/machine.js';
 
 /**
  * The vIOMMU plugins, loaded without DI: each package's `register` runs against a recorder
@@ -72,12 +73,22 @@ function registersLine(v: RealizedViommu): RegsLine {
   return { device: optionText(v.location), registers };
 }
 
+/** The device models of a binary (`deviceModels` of `input/device-models.ts`, loaded only when a command needs it). */
+export type DeviceModelsOf = (profile: QemuProfile['id'], arch: Arch) => DeviceModels;
+
+/** Whether `viommuRegisters` needs `models` for `vm`: it names a `-device` type that is neither a plugin's nor a bridge. */
+export function needsDeviceModels(types: Iterable<string>, plugins: readonly ViommuPlugin[]): boolean {
+  for (const t of types) if (!PCI_BRIDGE_ROLES[t] && !plugins.some((p) => p.manifest.typeName === t)) return true;
+  return false;
+}
+
 /**
  * Starts the machine of `vm` without a host and realizes every vIOMMU it creates (by
  * `-machine` options or `-device`), with the bridges they may name. Other devices are not
- * created. Registers print as `0x…` (64-bit safe).
+ * created, but their model names are checked as QEMU does (`models`; without it only a
+ * vIOMMU of another target is refused). Registers print as `0x…` (64-bit safe).
  */
-export function viommuRegisters(vm: VmConfig, plugins: readonly ViommuPlugin[], profile: QemuProfile): RegsResult {
+export function viommuRegisters(vm: VmConfig, plugins: readonly ViommuPlugin[], profile: QemuProfile, models?: DeviceModelsOf): RegsResult {
   const boot = new Boot(vm, plugins, profile, new Trace());
   try {
     const m = boot.start('kvm');
@@ -85,6 +96,7 @@ export function viommuRegisters(vm: VmConfig, plugins: readonly ViommuPlugin[], 
       const plugin = boot.pluginFor(entry.type);
       if (plugin) boot.realizeDevice(plugin, entry);
       else if (PCI_BRIDGE_ROLES[entry.type]) plugPci(m, entry);
+      else if (models) at(entry.location, () => models(profile.id, m.arch).lookup(entry.type, m.family));
       else boot.refuseForeignViommu(entry);
     }
     const lines = boot.viommus.map(registersLine);
