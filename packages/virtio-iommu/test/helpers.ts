@@ -54,14 +54,14 @@ export class FakeHiod extends HostIOMMUDevice {
  * domain aperture `[0, 2^mgaw - 1]` minus the IOAPIC/MSI window `0xfee00000-0xfeefffff` that
  * `intel_iommu_get_resv_regions` reserves (drivers/iommu/intel/iommu.c).
  */
-export function vtdIovaRanges(mgaw: number): IovaRange[] {
+export function vtdIovaRanges(mgaw: bigint): IovaRange[] {
   return [
     { start: 0n, last: 0xfedfffffn },
-    { start: 0xfef00000n, last: (1n << BigInt(mgaw)) - 1n },
+    { start: 0xfef00000n, last: (1n << mgaw) - 1n },
   ];
 }
 
 /** MGAW of a VT-d CAP register (bits 21:16, plus one). */
-export function capMgaw(cap: bigint): number {
-  return Number((cap >> 16n) & 0x3fn) + 1;
+export function capMgaw(cap: bigint): bigint {
+  return ((cap >> 16n) & 0x3fn) + 1n;
 }

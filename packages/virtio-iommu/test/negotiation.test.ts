@@ -86,7 +86,7 @@ describe('virtio_iommu_set_iommu_device (9.1+ profiles)', () => {
     const m = machine('q35');
     plugin.realize(ctx('10.0', m, 'granule=64k'));
     const ep = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
-    const backend = fakeBackend(new FakeHiod('0000:01:00.0', vtdIovaRanges(39), PGSIZES_IOMMUFD_4K), PGSIZES_IOMMUFD_4K);
+    const backend = fakeBackend(new FakeHiod('0000:01:00.0', vtdIovaRanges(39n), PGSIZES_IOMMUFD_4K), PGSIZES_IOMMUFD_4K);
     const e = refusal(() =>
       vfioPciRealize({
         host: '0000:01:00.0',
@@ -111,9 +111,9 @@ describe('virtio_iommu_set_iommu_device (9.1+ profiles)', () => {
     dev.machineInitDone();
     const [a, b] = [m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus }), m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus })];
     for (const p of [a, b]) pciDeviceIommuAddressSpace(p, m.addressSpaceMemory);
-    const e = refusal(() => pciDeviceSetIommuDevice(a, new FakeHiod('0000:01:00.0', vtdIovaRanges(48), PGSIZES_ARM64_64K)));
+    const e = refusal(() => pciDeviceSetIommuDevice(a, new FakeHiod('0000:01:00.0', vtdIovaRanges(48n), PGSIZES_ARM64_64K)));
     expect(e.message).to.equal('0000:01:00.0: virtio-iommu does not support frozen granule 0x1000');
-    pciDeviceSetIommuDevice(b, new FakeHiod('0000:02:00.0', vtdIovaRanges(48), PGSIZES_TYPE1));
+    pciDeviceSetIommuDevice(b, new FakeHiod('0000:02:00.0', vtdIovaRanges(48n), PGSIZES_TYPE1));
     expect(dev.registers().page_size_mask).to.equal(0xfffffffffffff000n);
   });
 
@@ -122,7 +122,7 @@ describe('virtio_iommu_set_iommu_device (9.1+ profiles)', () => {
     const dev = plugin.realize(ctx('10.0', m));
     const ep = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
     pciDeviceIommuAddressSpace(ep, m.addressSpaceMemory);
-    pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(48), PGSIZES_ARM64_64K));
+    pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(48n), PGSIZES_ARM64_64K));
     expect(dev.registers().page_size_mask).to.equal(PGSIZES_ARM64_64K);
   });
 
@@ -140,8 +140,8 @@ describe('virtio_iommu_set_iommu_device (9.1+ profiles)', () => {
     plugin.realize(ctx('10.0', m));
     const ep = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
     pciDeviceIommuAddressSpace(ep, m.addressSpaceMemory);
-    pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(39), PGSIZES_TYPE1));
-    expect(refusal(() => pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(39), PGSIZES_TYPE1))).message).to.equal(
+    pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(39n), PGSIZES_TYPE1));
+    expect(refusal(() => pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(39n), PGSIZES_TYPE1))).message).to.equal(
       'Host IOMMU device already exists',
     );
   });
@@ -153,8 +153,8 @@ describe('virtio_iommu_set_iommu_device (9.1+ profiles)', () => {
     const br = m.pci.plug({ typeName: 'pcie-pci-bridge', id: 'br0', bus: rp.secondaryBus!, role: PCI_BRIDGE_ROLES['pcie-pci-bridge'] });
     const eps: PCIDevice[] = [1, 2].map((slot) => m.pci.plug({ typeName: 'vfio-pci', bus: br.secondaryBus!, devfn: slot << 3 }));
     for (const p of eps) pciDeviceIommuAddressSpace(p, m.addressSpaceMemory);
-    pciDeviceSetIommuDevice(eps[0]!, new FakeHiod('0000:01:00.0', vtdIovaRanges(39), PGSIZES_TYPE1));
-    expect(refusal(() => pciDeviceSetIommuDevice(eps[1]!, new FakeHiod('0000:02:00.0', vtdIovaRanges(39), PGSIZES_TYPE1))).message).to.equal(
+    pciDeviceSetIommuDevice(eps[0]!, new FakeHiod('0000:01:00.0', vtdIovaRanges(39n), PGSIZES_TYPE1));
+    expect(refusal(() => pciDeviceSetIommuDevice(eps[1]!, new FakeHiod('0000:02:00.0', vtdIovaRanges(39n), PGSIZES_TYPE1))).message).to.equal(
       'virtio_iommu_set_host_iova_ranges virtio-iommu does not support aliased BDF',
     );
   });
@@ -163,7 +163,7 @@ describe('virtio_iommu_set_iommu_device (9.1+ profiles)', () => {
     const m = machine('q35');
     plugin.realize(ctx('10.0', m));
     const ep = m.pci.plug({ typeName: 'vfio-pci', bus: m.rootBus });
-    expect(refusal(() => pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(39), PGSIZES_TYPE1))).message).to.equal(
+    expect(refusal(() => pciDeviceSetIommuDevice(ep, new FakeHiod('0000:01:00.0', vtdIovaRanges(39n), PGSIZES_TYPE1))).message).to.equal(
       'virtio_iommu_set_host_iova_ranges: no IOMMUPciBus found!',
     );
   });

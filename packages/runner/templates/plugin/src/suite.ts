@@ -1,7 +1,7 @@
-import { field, findProfile, suiteBackendRule, suiteMsiRule, testBit, type SuiteExpected, type SuiteRuleInput, type SuiteRules } from '@viommu/core';
+import { field, findProfile, suiteBackendRule, suiteVtdMsiRule, type SuiteExpected, type SuiteRuleInput, type SuiteRules } from '@viommu/core';
 import { TYPE_NAME } from './properties.js';
 
-const AW_BITS = 39;
+const AW_BITS = 39n;
 
 /**
  * `set_iommu_device` (profiles with `HostIOMMUDevice`) refuses a host unit whose VT-d
@@ -10,21 +10,11 @@ const AW_BITS = 39;
  */
 function awRule({ host, bdf, profile }: SuiteRuleInput): SuiteExpected {
   const unit = host.units.find((u) => u.name === host.devices.find((d) => d.bdf === bdf)?.unit);
-  const mgaw = Number(field(unit?.registers.cap ?? 0n, 16, 6)) + 1;
+  const mgaw = field(unit?.registers.cap ?? 0n, 16, 6) + 1n;
   if (findProfile(profile)!.hostIommuDevice && AW_BITS > mgaw) {
     return { ok: false, contains: `aw-bits ${AW_BITS} > host aw-bits ${mgaw}`, stage: 'set-iommu-device', why: `host MGAW ${mgaw}` };
   }
   return { ok: true, why: `aw-bits ${AW_BITS} fits MGAW ${mgaw}` };
-}
-
-/**
- * VFIO refuses a host whose IOMMU does not isolate MSIs. On VT-d that means interrupt
- * remapping: ECAP.IR (bit 3) on every unit and no `intremap=off` / `nointremap` on the host.
- */
-function msiIsolated({ host }: SuiteRuleInput): boolean {
-  const words = host.kernel.cmdline.split(/\s+/);
-  const off = words.includes('nointremap') || words.some((w) => /^intremap=(.*,)?off/.test(w));
-  return !off && host.units.every((u) => testBit(u.registers.ecap ?? 0n, 3));
 }
 
 /**
@@ -40,7 +30,7 @@ export const SUITE: SuiteRules = {
     {
       name: `aw-bits=${AW_BITS}`,
       vmArgs: () => ['-machine', 'q35', '-accel', 'kvm', '-device', `${TYPE_NAME},aw-bits=${AW_BITS}`],
-      expect: (i) => suiteBackendRule(i) ?? suiteMsiRule(i, msiIsolated(i)) ?? awRule(i),
+      expect: (i) => suiteBackendRule(i) ?? suiteVtdMsiRule(i) ?? awRule(i),
     },
   ],
 };
